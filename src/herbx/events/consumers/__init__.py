@@ -1,0 +1,16 @@
+"""Built-in consumers of the event bus and the exceptions they raise."""
+
+from herbx.events.consumers.metrics import LatencyHistogram, MetricsConsumer, MetricsSnapshot
+from herbx.events.consumers.validation import SYSTEMIC_REASONS, ValidationConsumer
+from herbx.events.errors import EarlyValidationError, StopRun, SystemicErrorStop
+
+__all__ = [
+    "SYSTEMIC_REASONS",
+    "EarlyValidationError",
+    "LatencyHistogram",
+    "MetricsConsumer",
+    "MetricsSnapshot",
+    "StopRun",
+    "SystemicErrorStop",
+    "ValidationConsumer",
+]

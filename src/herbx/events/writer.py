@@ -1,0 +1,133 @@
+"""The single appending writer of ``events.jsonl``, with its durability policy."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import time
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any, Literal
+
+import orjson
+
+from herbx.events.log import scan_tail
+
+FsyncPolicy = Literal["interval", "always", "never"]
+
+_ORJSON_OPTS = orjson.OPT_SERIALIZE_NUMPY | orjson.OPT_NON_STR_KEYS
+
+
+def find_unserializable(value: Any, path: str = "data") -> tuple[str, Any] | None:
+    """Return ``(key_path, offending_value)`` for the first value orjson cannot write."""
+    if isinstance(value, Mapping):
+        for key, item in value.items():
+            found = find_unserializable(item, f"{path}.{key}")
+            if found:
+                return found
+        return None
+    if isinstance(value, list | tuple):
+        for i, item in enumerate(value):
+            found = find_unserializable(item, f"{path}[{i}]")
+            if found:
+                return found
+        return None
+    try:
+        orjson.dumps(value, option=_ORJSON_OPTS)
+    except TypeError:
+        return path, value
+    return None
+
+
+def dumps_event(envelope: dict[str, Any]) -> bytes:
+    """Serialize one envelope as a JSON line, naming the key of any bad value.
+
+    Raises:
+        TypeError: ``data`` holds a value JSON cannot represent; the message names the key.
+    """
+    try:
+        return orjson.dumps(envelope, option=_ORJSON_OPTS | orjson.OPT_APPEND_NEWLINE)
+    except TypeError as exc:
+        found = find_unserializable(envelope.get("data"))
+        if found is None:
+            raise TypeError(
+                f"event {envelope.get('event_type')!r} cannot be written as JSON: {exc}"
+            ) from None
+        key, bad = found
+        raise TypeError(
+            f"event {envelope.get('event_type')!r}: value at {key!r} is not JSON-serializable "
+            f"({type(bad).__name__}: {bad!r:.80}); convert it to str, number, list or dict"
+        ) from None
+
+
+class LogWriter:
+    """Appends event lines to one file: flushed per line, fsynced per policy.
+
+    Opening an existing log continues after its last complete line. A torn final line (a
+    writer killed mid-write) is copied to ``<name>.torn-<unix time>`` and cut off before
+    anything is appended, so the file stays valid JSONL.
+    """
+
+    def __init__(
+        self,
+        path: str | os.PathLike[str],
+        *,
+        fsync: FsyncPolicy = "interval",
+        fsync_interval: float = 1.0,
+    ) -> None:
+        if fsync not in ("interval", "always", "never"):
+            raise ValueError(f"fsync must be 'interval', 'always' or 'never', not {fsync!r}")
+        self.path = Path(path)
+        self.fsync_policy: FsyncPolicy = fsync
+        self.fsync_interval = float(fsync_interval)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        tail = scan_tail(self.path)
+        self.repaired_from: Path | None = None
+        if tail.torn_bytes:
+            self.repaired_from = self._repair(tail.end_offset)
+        self.last_seq = tail.last_seq
+        self._fh = open(self.path, "ab")  # noqa: SIM115 - owned by this object until close()
+        self._fd = self._fh.fileno()
+        self._last_sync = time.monotonic()
+        self.closed = False
+
+    def _repair(self, end_offset: int) -> Path:
+        backup = self.path.with_name(f"{self.path.name}.torn-{int(time.time())}")
+        shutil.copy2(self.path, backup)
+        with open(self.path, "r+b") as fh:
+            fh.truncate(end_offset)
+            fh.flush()
+            os.fsync(fh.fileno())
+        return backup
+
+    def write(self, line: bytes, *, durable: bool = False) -> None:
+        """Append one serialized line, flush it, and fsync as the policy says."""
+        fh = self._fh
+        fh.write(line)
+        fh.flush()
+        policy = self.fsync_policy
+        if policy == "always" or durable:
+            os.fsync(self._fd)
+            self._last_sync = time.monotonic()
+        elif policy == "interval":
+            now = time.monotonic()
+            if now - self._last_sync >= self.fsync_interval:
+                os.fsync(self._fd)
+                self._last_sync = now
+
+    def sync(self) -> None:
+        """Flush and fsync now."""
+        if not self.closed:
+            self._fh.flush()
+            os.fsync(self._fd)
+            self._last_sync = time.monotonic()
+
+    def close(self) -> None:
+        """Flush, fsync and close; calling it again does nothing."""
+        if self.closed:
+            return
+        try:
+            self.sync()
+        finally:
+            self._fh.close()
+            self.closed = True
