@@ -17,6 +17,7 @@ Example::
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
@@ -93,11 +94,20 @@ class EngineResult:
 
 @dataclass
 class SpecimenImage:
-    """An image handed to an engine: its path and its pixels with EXIF orientation applied."""
+    """An image handed to an engine: its path and its pixels with EXIF orientation applied.
+
+    ``sequence`` is the specimen's 1-based position in the run (the simulator's failure
+    schedule uses it). ``on_retry``, when set, is called with a dict (``attempt``,
+    ``max_attempts``, ``delay_s``, ``error``, ``status_code``) before each retry; the runner
+    turns these into ``engine.retry`` events. It may be called from a worker thread.
+    """
 
     path: Path
     pixels: Image.Image
     sha256: str | None = None
+    specimen_id: str | None = None
+    sequence: int | None = None
+    on_retry: Callable[[dict[str, Any]], None] | None = None
 
     @property
     def size(self) -> tuple[int, int]:
