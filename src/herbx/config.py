@@ -129,16 +129,17 @@ def is_secret_key(key: str) -> bool:
     return any(marker in k for marker in SECRET_MARKERS)
 
 
-def redact(value: Any, key: str = "") -> Any:
-    """A copy of ``value`` with secret-looking keys replaced by ``***``.
+def redact(value: Any, secret: bool = False) -> Any:
+    """A copy of ``value`` with the values of secret-looking keys replaced by ``***``.
 
-    URLs with embedded credentials (``scheme://user:token@host``) are cut to their scheme.
+    Everything below a secret key is masked (``[notify] urls = [...]``). URLs keep their
+    scheme only (``slack://***``), so a reader still sees which service was configured.
     """
     if isinstance(value, Mapping):
-        return {k: redact(v, str(k)) for k, v in value.items()}
+        return {k: redact(v, secret or is_secret_key(str(k))) for k, v in value.items()}
     if isinstance(value, list | tuple):
-        return [redact(v, key) for v in value]
-    if key and is_secret_key(key) and value not in (None, "", [], {}):
+        return [redact(v, secret) for v in value]
+    if secret and value not in (None, "", [], {}):
         if isinstance(value, str) and "://" in value:
             return value.split("://", 1)[0] + "://" + REDACTED
         return REDACTED

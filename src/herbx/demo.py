@@ -76,7 +76,12 @@ def demo_run(
         metrics = MetricsConsumer(bus)
         bus.emit(
             ExtractionEvent.STARTED,
-            {"run_id": run_id, "total_specimens": total, "model": "demo-model", "engine": "simulate"},
+            {
+                "run_id": run_id,
+                "total_specimens": total,
+                "model": "demo-model",
+                "engine": "simulate",
+            },
         )
         try:
             for i, ok in enumerate(outcomes):
@@ -132,7 +137,9 @@ def demo_run(
             stopped_at = successful + failed
             message = str(exc)
             say(f"Extraction stopped: {exc}")
-    return DemoResult(run_id, log_path, successful + failed, successful, failed, stopped_at, message)
+    return DemoResult(
+        run_id, log_path, successful + failed, successful, failed, stopped_at, message
+    )
 
 
 def run_demo(

@@ -37,7 +37,9 @@ class AsyncHandler:
         self._on_error = on_error
         self._queue: queue.Queue[Any] = queue.Queue(maxsize=queue_size)
         self._closed = False
-        self._thread = threading.Thread(target=self._run, name=f"herbx-consumer-{name}", daemon=True)
+        self._thread = threading.Thread(
+            target=self._run, name=f"herbx-consumer-{name}", daemon=True
+        )
         self._thread.start()
 
     def put(self, event: Event) -> None:

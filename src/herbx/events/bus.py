@@ -314,7 +314,11 @@ class HybridEventBus:
                 if ah is not None and ah.dropped:
                     self._emit(
                         ExtractionEvent.CONSUMER_DROPPED.value,
-                        {"consumer": entry.name, "dropped": ah.dropped, "queue_size": ah.queue_size},
+                        {
+                            "consumer": entry.name,
+                            "dropped": ah.dropped,
+                            "queue_size": ah.queue_size,
+                        },
                     )
         finally:
             with self._lock:

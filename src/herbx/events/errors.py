@@ -9,14 +9,16 @@ from __future__ import annotations
 from typing import Any
 
 
-class StopRun(Exception):  # noqa: N818 - a control signal, not an error condition
+class StopRun(Exception):
     """Raised by a consumer to stop the run; propagates out of ``HybridEventBus.emit``.
 
     ``reason`` is machine-readable (``early_validation_failed``, ``sequential_test``, ...),
     ``details`` carries the numbers behind the decision.
     """
 
-    def __init__(self, message: str, *, reason: str = "stopped", details: dict[str, Any] | None = None):
+    def __init__(
+        self, message: str, *, reason: str = "stopped", details: dict[str, Any] | None = None
+    ):
         super().__init__(message)
         self.reason = reason
         self.details: dict[str, Any] = dict(details or {})

@@ -16,7 +16,9 @@ class RecordingConsumer:
 
     def __init__(self, event_bus: HybridEventBus, pattern: str = "*") -> None:
         self.events: list[Event] = []
-        self.subscription = event_bus.subscribe(pattern, self.events.append, name="RecordingConsumer")
+        self.subscription = event_bus.subscribe(
+            pattern, self.events.append, name="RecordingConsumer"
+        )
 
     def types(self) -> list[str]:
         """The event types seen, in order."""

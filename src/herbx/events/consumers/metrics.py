@@ -215,17 +215,13 @@ class MetricsConsumer:
                 "max": h.max if h.count else None,
             },
             failure_reasons=dict(self.reasons.most_common()),
-            field_coverage={
-                k: v / self.succeeded for k, v in sorted(self._coverage.items())
-            }
+            field_coverage={k: v / self.succeeded for k, v in sorted(self._coverage.items())}
             if self.succeeded
             else {},
             tokens=dict(self.tokens),
             cost_usd=self.cost_usd,
             status=self.status,
         )
-
-
 
 
 def _seconds(timestamp: str) -> float:

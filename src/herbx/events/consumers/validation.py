@@ -57,7 +57,10 @@ class ValidationConsumer:
             raise ValueError("early_checkpoint must be 0 (off) or a positive count")
         if warning_interval < 1:
             raise ValueError("warning_interval must be at least 1")
-        for name, value in (("early_threshold", early_threshold), ("warning_threshold", warning_threshold)):
+        for name, value in (
+            ("early_threshold", early_threshold),
+            ("warning_threshold", warning_threshold),
+        ):
             if not 0.0 <= value <= 1.0:
                 raise ValueError(f"{name} must be between 0 and 1, got {value}")
         base = detectors or DetectorSettings()
@@ -108,8 +111,10 @@ class ValidationConsumer:
 
     def on_failed(self, event: Event) -> None:
         """A specimen failed; a systemic failure stops the run at once."""
-        if self.stopped is None and self.stop_on_systemic and (
-            event.data.get("systemic") or event.data.get("reason") in SYSTEMIC_REASONS
+        if (
+            self.stopped is None
+            and self.stop_on_systemic
+            and (event.data.get("systemic") or event.data.get("reason") in SYSTEMIC_REASONS)
         ):
             self.monitor.update(False)
             self._window.append(False)
@@ -147,7 +152,11 @@ class ValidationConsumer:
                     "early_validation_failed",
                     f"Early validation failed: {rate:.0%} success rate after {n} specimens "
                     f"(needed {self.early_threshold:.0%})",
-                    {**self._counts(), "checkpoint": self.early_checkpoint, "threshold": self.early_threshold},
+                    {
+                        **self._counts(),
+                        "checkpoint": self.early_checkpoint,
+                        "threshold": self.early_threshold,
+                    },
                 )
         if decision is not None:
             self._stop(
