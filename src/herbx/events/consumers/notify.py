@@ -32,8 +32,26 @@ from herbx.events.types import Event
 
 #: Apprise schemes whose host part is a real host (not a token), so it may be shown.
 _HOST_SCHEMES = frozenset(
-    {"json", "jsons", "form", "forms", "xml", "xmls", "http", "https", "ntfy", "ntfys",
-     "mailto", "mailtos", "matrix", "matrixs", "gotify", "gotifys", "mqtt", "mqtts"}
+    {
+        "json",
+        "jsons",
+        "form",
+        "forms",
+        "xml",
+        "xmls",
+        "http",
+        "https",
+        "ntfy",
+        "ntfys",
+        "mailto",
+        "mailtos",
+        "matrix",
+        "matrixs",
+        "gotify",
+        "gotifys",
+        "mqtt",
+        "mqtts",
+    }
 )
 _SPLIT_URLS = re.compile(r"[\s,]+")
 
@@ -131,7 +149,9 @@ class AppriseSender:
     def __call__(self, note: Notification) -> None:
         """Send one notification to every URL; raise if any delivery failed."""
         ok = self._apprise.notify(
-            body=note.body, title=note.title, notify_type=self._types.get(note.kind)
+            body=note.body,
+            title=note.title,
+            notify_type=self._types.get(note.kind, self._types["info"]),
         )
         if not ok:
             raise NotificationError(
@@ -204,8 +224,9 @@ class NotificationConsumer:
         self._systemic_sent = False
         name = "NotificationConsumer"
         self.subscriptions = [
-            event_bus.subscribe(pattern, self.on_event, asynchronous=True,
-                                queue_size=queue_size, name=name)
+            event_bus.subscribe(
+                pattern, self.on_event, asynchronous=True, queue_size=queue_size, name=name
+            )
             for pattern in ("extraction.*", "validation.warning", "specimen.failed")
         ]
 
@@ -213,10 +234,10 @@ class NotificationConsumer:
 
     def on_event(self, event: Event) -> None:
         """Decide whether ``event`` deserves a message, and send it."""
-        note = self.message_for(event)
-        if note is not None:
-            self.send(note)
-            with self._lock:
+        with self._lock:  # three subscription threads share one state and one Apprise
+            note = self.message_for(event)
+            if note is not None:
+                self.send(note)
                 self.sent.append(note)
 
     def message_for(self, event: Event) -> Notification | None:
@@ -246,7 +267,10 @@ class NotificationConsumer:
             )
         if et == "validation.warning":
             now = self._clock()
-            if self._last_warning is not None and now - self._last_warning < self.warning_interval_s:
+            if (
+                self._last_warning is not None
+                and now - self._last_warning < self.warning_interval_s
+            ):
                 self.suppressed_warnings += 1
                 return None
             held = self.suppressed_warnings
@@ -259,12 +283,16 @@ class NotificationConsumer:
             ]
             if held:
                 lines.append(f"({held} earlier warning(s) held back by the rate limit)")
-            return Notification(f"herbx: low success rate in {run}", self._body("", lines), "warning")
+            return Notification(
+                f"herbx: low success rate in {run}", self._body("", lines), "warning"
+            )
         if et == "extraction.failed":
             return Notification(
                 f"herbx: run {run} stopped",
-                self._body(str(d.get("message") or d.get("reason") or "stopped"),
-                           self._accounting(d, with_reason=True)),
+                self._body(
+                    str(d.get("message") or d.get("reason") or "stopped"),
+                    self._accounting(d, with_reason=True),
+                ),
                 "failure",
             )
         if et in ("extraction.completed", "extraction.interrupted") and self.notify_on_end:
