@@ -18,6 +18,7 @@ from herbx_cli.exit_codes import ExitCode
 
 COMMAND_MODULES = [
     "herbx_cli.commands.demo",
+    "herbx_cli.commands.metrics",
 ]
 
 app = typer.Typer(
