@@ -1,0 +1,181 @@
+"""Success over time in bounded memory, threshold crossings, and text sparklines.
+
+Example::
+
+    from herbx.analysis.timeline import OutcomeTimeline, sparkline
+
+    tl = OutcomeTimeline(max_buckets=64)
+    for ok in [True] * 80 + [False] * 20:
+        tl.add(ok)
+    sparkline(tl.rates(), width=10)  # "██████▁▁" style text
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass
+from typing import Any
+
+_BLOCKS = "▁▂▃▄▅▆▇█"
+
+
+class OutcomeTimeline:
+    """Outcomes in order, kept as at most ``max_buckets`` equal-width buckets.
+
+    When the buckets are full, neighbours are merged pairwise and the width doubles, so
+    memory stays constant however many specimens a run has.
+    """
+
+    __slots__ = ("_n", "_ok", "max_buckets", "width")
+
+    def __init__(self, max_buckets: int = 256) -> None:
+        if max_buckets < 2:
+            raise ValueError("max_buckets must be at least 2")
+        self.max_buckets = max_buckets
+        self.width = 1
+        self._n: list[int] = []
+        self._ok: list[int] = []
+
+    def add(self, ok: bool) -> None:
+        """Record one outcome."""
+        n = self._n
+        if not n or n[-1] >= self.width:
+            if len(n) >= self.max_buckets:
+                self._merge()
+            if not n or n[-1] >= self.width:
+                n.append(0)
+                self._ok.append(0)
+        n[-1] += 1
+        if ok:
+            self._ok[-1] += 1
+
+    def _merge(self) -> None:
+        n, ok = self._n, self._ok
+        self._n = [sum(n[i : i + 2]) for i in range(0, len(n), 2)]
+        self._ok = [sum(ok[i : i + 2]) for i in range(0, len(ok), 2)]
+        self.width *= 2
+
+    @property
+    def total(self) -> int:
+        """Outcomes recorded."""
+        return sum(self._n)
+
+    def rates(self) -> list[float]:
+        """Success rate of each bucket, oldest first."""
+        return [o / n for n, o in zip(self._n, self._ok, strict=True) if n]
+
+    def buckets(self) -> list[tuple[int, int, int]]:
+        """``(first_specimen, count, successes)`` per bucket; specimens count from 1."""
+        out = []
+        first = 1
+        for n, o in zip(self._n, self._ok, strict=True):
+            out.append((first, n, o))
+            first += n
+        return out
+
+
+@dataclass(frozen=True)
+class Crossing:
+    """The rolling success rate crossed the threshold at this specimen."""
+
+    processed: int
+    """Outcomes counted in the run when it happened (1-based)."""
+    direction: str
+    """``below`` (dropped under the threshold) or ``above`` (recovered)."""
+    rolling_rate: float
+    specimen_id: str | None
+    sequence: int | None
+    timestamp: str
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain dict."""
+        return asdict(self)
+
+
+class CrossingDetector:
+    """Rolling success rate over ``window`` outcomes, and where it crosses ``threshold``.
+
+    Judged once the window is full. A run that is below from its first full window counts
+    as a crossing there. At most ``keep`` crossings are kept; :attr:`count` has them all.
+    """
+
+    __slots__ = ("_below", "_sum", "_window", "count", "crossings", "keep", "threshold", "window")
+
+    def __init__(self, threshold: float, window: int = 50, keep: int = 100) -> None:
+        if window < 1:
+            raise ValueError("window must be at least 1")
+        self.threshold = threshold
+        self.window = window
+        self.keep = keep
+        self._window: deque[bool] = deque(maxlen=window)
+        self._sum = 0
+        self._below: bool | None = None
+        self.crossings: list[Crossing] = []
+        self.count = 0
+
+    def add(
+        self,
+        ok: bool,
+        processed: int,
+        specimen_id: str | None = None,
+        sequence: int | None = None,
+        timestamp: str = "",
+    ) -> None:
+        """Record one outcome with where it happened."""
+        w = self._window
+        if len(w) == self.window and w[0]:
+            self._sum -= 1
+        w.append(ok)
+        if ok:
+            self._sum += 1
+        if len(w) < self.window:
+            return
+        rate = self._sum / self.window
+        below = rate < self.threshold
+        if (below and self._below is None) or (self._below is not None and below != self._below):
+            self.count += 1
+            if len(self.crossings) < self.keep:
+                self.crossings.append(
+                    Crossing(
+                        processed,
+                        "below" if below else "above",
+                        rate,
+                        specimen_id,
+                        sequence,
+                        timestamp,
+                    )
+                )
+        self._below = below
+
+    def reset(self) -> None:
+        """Start a new run (the window empties; kept crossings stay)."""
+        self._window.clear()
+        self._sum = 0
+        self._below = None
+
+
+def resample(values: Sequence[float], width: int) -> list[float]:
+    """Average ``values`` down to at most ``width`` points (longer input only)."""
+    if width < 1:
+        raise ValueError("width must be at least 1")
+    if len(values) <= width:
+        return list(values)
+    out = []
+    step = len(values) / width
+    for i in range(width):
+        lo, hi = int(i * step), max(int((i + 1) * step), int(i * step) + 1)
+        chunk = values[lo:hi]
+        out.append(sum(chunk) / len(chunk))
+    return out
+
+
+def sparkline(values: Sequence[float], width: int = 60, lo: float = 0.0, hi: float = 1.0) -> str:
+    """One character per point on a fixed ``lo``..``hi`` scale (success rates: 0..1)."""
+    span = hi - lo if hi > lo else 1.0
+    chars = []
+    top = len(_BLOCKS) - 1
+    for v in resample(values, width):
+        frac = min(max((v - lo) / span, 0.0), 1.0)
+        chars.append(_BLOCKS[round(frac * top)])
+    return "".join(chars)
