@@ -18,8 +18,10 @@ from herbx_cli.exit_codes import ExitCode
 
 COMMAND_MODULES = [
     "herbx_cli.commands.demo",
+    "herbx_cli.commands.events",
     "herbx_cli.commands.engines",
     "herbx_cli.commands.extract",
+    "herbx_cli.commands.config_cmd",
     "herbx_cli.commands.metrics",
 ]
 

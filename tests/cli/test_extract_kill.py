@@ -1,0 +1,83 @@
+"""A real ``herbx extract`` process killed mid-run: resume finishes the job, nothing rewritten."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections import Counter
+from pathlib import Path
+
+import orjson
+from extract_cli_helpers import make_images
+
+from herbx.events import read_events
+
+HERBX = str(Path(sys.executable).parent / "herbx")
+
+
+def start(images: Path, out: Path, latency_ms: int) -> subprocess.Popen[bytes]:
+    return subprocess.Popen(
+        [HERBX, "extract", str(images), "-o", str(out), "--engine", "simulate", "-q",
+         "--set", f"engines.simulate.latency_ms={latency_ms}",
+         "--set", "engines.simulate.success_rate=1.0"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )  # fmt: skip
+
+
+def wait_for_lines(path: Path, n: int, proc: subprocess.Popen[bytes], timeout: float = 30) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if path.exists() and path.read_bytes().count(b"\n") >= n:
+            return
+        assert proc.poll() is None, proc.stderr.read() if proc.stderr else ""
+        time.sleep(0.02)
+    raise AssertionError(f"{path} never reached {n} lines")
+
+
+def test_sigkill_then_resume_ends_with_one_success_per_image(tmp_path: Path) -> None:
+    images = make_images(tmp_path / "images", 30)
+    out = tmp_path / "run"
+    proc = start(images, out, latency_ms=40)
+    wait_for_lines(out / "raw.jsonl", 6, proc)
+    proc.send_signal(signal.SIGKILL)
+    proc.wait(timeout=10)
+    before = (out / "raw.jsonl").read_bytes()
+    assert before  # some results survived the kill
+
+    done = subprocess.run(
+        [HERBX, "extract", str(images), "-o", str(out), "--engine", "simulate", "-q",
+         "--set", "engines.simulate.latency_ms=40", "--set", "engines.simulate.success_rate=1.0"],
+        capture_output=True, timeout=60,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    after = (out / "raw.jsonl").read_bytes()
+    assert after.startswith(before)  # no earlier byte changed
+    records = [orjson.loads(line) for line in after.splitlines() if line.strip().startswith(b"{")]
+    per_image = Counter(r["sha256"] for r in records if r["status"] == "succeeded")
+    assert len(per_image) == 30 and set(per_image.values()) == {1}
+    events = read_events(out / "events.jsonl")
+    starts = [e.data for e in events if e.event_type == "extraction.started"]
+    assert [s["resumed"] for s in starts] == [False, True]
+    assert events[-1].event_type == "extraction.completed"
+    assert orjson.loads((out / "run.json").read_bytes())["status"] == "completed"
+
+
+def test_sigterm_is_an_interrupt_exit_130(tmp_path: Path) -> None:
+    images = make_images(tmp_path / "images", 30)
+    out = tmp_path / "run"
+    proc = start(images, out, latency_ms=40)
+    wait_for_lines(out / "raw.jsonl", 3, proc)
+    os.kill(proc.pid, signal.SIGTERM)
+    _, err = proc.communicate(timeout=20)
+    assert proc.returncode == 130, err
+    assert b"resume" in err
+    events = read_events(out / "events.jsonl")
+    end = events[-1]
+    assert end.event_type == "extraction.interrupted"
+    c = end.data
+    assert c["successful"] + c["failed"] + c["skipped"] + c["not_reached"] == c["total"] == 30
+    assert orjson.loads((out / "run.json").read_bytes())["status"] == "interrupted"
