@@ -23,6 +23,7 @@ COMMAND_MODULES = [
     "herbx_cli.commands.extract",
     "herbx_cli.commands.config_cmd",
     "herbx_cli.commands.metrics",
+    "herbx_cli.commands.dashboard",
 ]
 
 app = typer.Typer(
