@@ -133,7 +133,6 @@ class LogFollower:
         lines = data.split(b"\n")
         self._partial = lines.pop()
         for raw in lines:
-            start = self._offset
             self._offset += len(raw) + 1
             self._line += 1
             if not raw.strip():
@@ -142,7 +141,8 @@ class LogFollower:
             if event is not None:
                 et = event["event_type"]
                 self.last_event_type = et if isinstance(et, str) else None
-            items.append(TailLine(self._line, raw, event, start < self._backlog_end, problem))
+            backlog = self._offset <= self._backlog_end
+            items.append(TailLine(self._line, raw, event, backlog, problem))
         return items
 
     @property
