@@ -46,6 +46,12 @@ def dumps_event(envelope: dict[str, Any]) -> bytes:
         TypeError: ``data`` holds a value JSON cannot represent; the message names the key.
     """
     try:
+        # Plain options first: numpy values and non-string keys are rare, and asking orjson
+        # to look for them costs more than the rest of the serialization.
+        return orjson.dumps(envelope, option=orjson.OPT_APPEND_NEWLINE)
+    except TypeError:
+        pass
+    try:
         return orjson.dumps(envelope, option=_ORJSON_OPTS | orjson.OPT_APPEND_NEWLINE)
     except TypeError as exc:
         found = find_unserializable(envelope.get("data"))

@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 from collections import Counter, deque
 from dataclasses import asdict, dataclass, field
+from datetime import datetime
 from typing import Any
 
 from herbx.events.clock import parse_timestamp
@@ -31,8 +32,10 @@ class LatencyHistogram:
         self._buckets[int(math.log(value_ms + 1.0) / self._RATIO)] += 1
         self.count += 1
         self.total += value_ms
-        self.min = min(self.min, value_ms)
-        self.max = max(self.max, value_ms)
+        if value_ms < self.min:
+            self.min = value_ms
+        if value_ms > self.max:
+            self.max = value_ms
 
     def percentile(self, q: float) -> float | None:
         """Approximate ``q``-th percentile (0-100), or None when empty."""
@@ -110,7 +113,7 @@ class MetricsConsumer:
         self._window: deque[bool] = deque(maxlen=self.rolling_window)
         self._start: float | None = None
         self._last: float | None = None
-        self._in_flight: dict[Any, float] = {}
+        self._in_flight: dict[Any, str] = {}
         self.latency = LatencyHistogram()
         self.reasons: Counter[str] = Counter()
         self._coverage: Counter[str] = Counter()
@@ -128,43 +131,50 @@ class MetricsConsumer:
 
     def on_specimen(self, event: Event) -> None:
         """Update counters from ``specimen.*`` events."""
+        # On the hot path of every run: locals and early returns keep it cheap.
         et = event.event_type
+        data = event.data
+        if et == "specimen.processing":
+            # keep the timestamp text; it is parsed only if the outcome carries no timings
+            if self._start is None:
+                self._start = _seconds(event.timestamp)
+            if len(self._in_flight) < 10_000:  # bounded even if outcomes never arrive
+                self._in_flight[data.get("specimen_id", data.get("sequence"))] = event.timestamp
+            return
         ts = _seconds(event.timestamp)
         if self._start is None:
             self._start = ts
-        data = event.data
-        if et == "specimen.processing":
-            key = data.get("specimen_id", data.get("sequence"))
-            if len(self._in_flight) < 10_000:  # bounded even if outcomes never arrive
-                self._in_flight[key] = ts
-            return
         if et == "specimen.skipped":
             self.skipped += 1
             return
-        if et not in ("specimen.completed", "specimen.failed"):
+        ok = et == "specimen.completed"
+        if not ok and et != "specimen.failed":
             return
         self._last = ts
         self.processed += 1
-        ok = et == "specimen.completed"
         self._window.append(ok)
         began = self._in_flight.pop(data.get("specimen_id", data.get("sequence")), None)
         timings = data.get("timings")
         if isinstance(timings, dict) and isinstance(timings.get("total_ms"), int | float):
             self.latency.add(float(timings["total_ms"]))
         elif began is not None:
-            self.latency.add((ts - began) * 1000.0)
-        result = data.get("result") if isinstance(data.get("result"), dict) else {}
+            self.latency.add((ts - _seconds(began)) * 1000.0)
+        result = data.get("result")
+        if not isinstance(result, dict):
+            result = {}
         if ok:
             self.succeeded += 1
-            dwc = result.get("dwc") if result else None
+            dwc = result.get("dwc")
             if isinstance(dwc, dict):
+                coverage = self._coverage
                 for term, value in dwc.items():
-                    if value not in (None, "", [], {}):
-                        self._coverage[term] += 1
+                    # truthy values are never empty; falsy ones such as 0 still count
+                    if value or value not in _EMPTY:
+                        coverage[term] += 1
         else:
             self.failed += 1
-            self.reasons[str(data.get("reason") or (result or {}).get("reason") or "unknown")] += 1
-        usage = data.get("usage") or (result or {}).get("usage")
+            self.reasons[str(data.get("reason") or result.get("reason") or "unknown")] += 1
+        usage = data.get("usage") or result.get("usage")
         if isinstance(usage, dict):
             for key in ("prompt_tokens", "completion_tokens", "total_tokens"):
                 value = usage.get(key)
@@ -224,8 +234,19 @@ class MetricsConsumer:
         )
 
 
+_EMPTY: tuple[Any, ...] = (None, "", [], {})
+
+_fromisoformat = datetime.fromisoformat
+
+
 def _seconds(timestamp: str) -> float:
+    """Epoch seconds of a log timestamp (0.0 when it cannot be read)."""
+    try:
+        # Python 3.11 reads herbx's "...Z" form directly, the cheapest path per event
+        return _fromisoformat(timestamp).timestamp()
+    except (ValueError, TypeError):
+        pass
     try:
         return parse_timestamp(timestamp).timestamp()
-    except (ValueError, AttributeError):
+    except (ValueError, AttributeError, TypeError):
         return 0.0

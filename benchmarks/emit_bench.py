@@ -1,0 +1,336 @@
+"""What does ``HybridEventBus.emit()`` cost per event, against a floor and the guide's design?
+
+Three contenders write the same stream of events (a specimen.processing, then a
+specimen.completed or specimen.failed with the guide's payload: result, metrics) to their own
+file in the same folder:
+
+- ``floor``: the least any durable JSONL event log can do: the same envelope with a real UTC
+  timestamp, serialized by orjson, written and flushed per event. No consumers, no fsync.
+- ``herbx``: ``HybridEventBus`` (default fsync policy) with ``ValidationConsumer`` and
+  ``MetricsConsumer`` subscribed, exactly as the guide sets them up.
+- ``guide``: the design the guide describes: stdlib ``json``, ``datetime.isoformat()``
+  timestamps, two subscribers (a checkpoint validator and a metrics counter, simple
+  arithmetic as the guide says) each called in its own ``try/except``.
+
+Rounds interleave the contenders (the order rotates every round) and the figure reported
+is the median over rounds of the time per event. Run from the repository root::
+
+    python benchmarks/emit_bench.py                 # prints a table
+    python benchmarks/emit_bench.py --write-docs    # also updates docs/performance.md
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import os
+import platform
+import statistics
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import orjson
+
+from herbx.events import ExtractionEvent, HybridEventBus, MetricsConsumer, ValidationConsumer
+from herbx.events.clock import UtcClock
+
+REPO = Path(__file__).resolve().parents[1]
+DOC = REPO / "docs" / "performance.md"
+SECTION = "## Event bus: cost of emit()"
+
+
+# -- the event stream ---------------------------------------------------------------------
+
+
+def workload(n_specimens: int) -> list[tuple[str, dict[str, Any]]]:
+    """Two events per specimen; nine in ten succeed (never enough failures to stop)."""
+    events: list[tuple[str, dict[str, Any]]] = []
+    succeeded = 0
+    for i in range(n_specimens):
+        n = i + 1
+        sid = f"MT{100000 + n}"
+        events.append(("specimen.processing", {"specimen_id": sid, "sequence": n}))
+        ok = n % 10 != 0
+        succeeded += ok
+        result = {
+            "dwc": {
+                "catalogNumber": sid,
+                "scientificName": "Carex aquatilis Wahlenb." if ok else "",
+                "country": "Canada",
+                "stateProvince": "Nunavut",
+                "recordedBy": "A. E. Porsild",
+                "eventDate": "1936-07-14",
+            }
+            if ok
+            else {}
+        }
+        events.append(
+            (
+                "specimen.completed" if ok else "specimen.failed",
+                {
+                    "specimen_id": sid,
+                    "sequence": n,
+                    "result": result,
+                    "metrics": {
+                        "total_processed": n,
+                        "success_count": succeeded,
+                        "failed_count": n - succeeded,
+                        "success_rate": succeeded / n,
+                    },
+                },
+            )
+        )
+    return events
+
+
+# -- contenders: each returns (prepare, emit, close) ---------------------------------------
+
+Emit = Callable[[str, dict[str, Any]], Any]
+
+
+class FloorLog:
+    """Envelope + real UTC timestamp + orjson + write + flush. Nothing else."""
+
+    def __init__(self, path: Path) -> None:
+        self._fh = open(path, "ab")  # noqa: SIM115 - closed in close()
+        self._clock = UtcClock()
+        self._seq = 0
+
+    def emit(self, event_type: str, data: dict[str, Any]) -> None:
+        self._seq += 1
+        line = orjson.dumps(
+            {
+                "v": 1,
+                "seq": self._seq,
+                "run_id": "bench",
+                "event_type": event_type,
+                "timestamp": self._clock.now(),
+                "data": data,
+            },
+            option=orjson.OPT_APPEND_NEWLINE,
+        )
+        self._fh.write(line)
+        self._fh.flush()
+
+    def close(self) -> None:
+        self._fh.close()
+
+
+class GuideBus:
+    """The guide's design: json.dumps, isoformat(), handlers each in their own try/except."""
+
+    def __init__(self, path: Path) -> None:
+        self._fh = open(path, "a")  # noqa: SIM115 - closed in close()
+        self._handlers: dict[str, list[Callable[[dict[str, Any]], None]]] = {}
+
+    def subscribe(self, event_type: str, handler: Callable[[dict[str, Any]], None]) -> None:
+        self._handlers.setdefault(event_type, []).append(handler)
+
+    def emit(self, event_type: str, data: dict[str, Any]) -> None:
+        event = {
+            "event_type": event_type,
+            "timestamp": dt.datetime.now(dt.UTC).isoformat(),
+            "data": data,
+        }
+        self._fh.write(json.dumps(event) + "\n")
+        self._fh.flush()
+        for handler in self._handlers.get(event_type, []):
+            try:
+                handler(event)
+            except Exception as exc:  # the guide's per-handler isolation
+                print(f"handler error: {exc}", file=sys.stderr)
+
+    def close(self) -> None:
+        self._fh.close()
+
+
+class GuideValidator:
+    """Checkpoint at 5 specimens, warning every 50: the guide's simple arithmetic."""
+
+    def __init__(self, bus: GuideBus) -> None:
+        self.processed = self.succeeded = 0
+        bus.subscribe("specimen.completed", self.on_done)
+        bus.subscribe("specimen.failed", self.on_done)
+
+    def on_done(self, event: dict[str, Any]) -> None:
+        self.processed += 1
+        self.succeeded += event["event_type"] == "specimen.completed"
+        rate = self.succeeded / self.processed
+        if self.processed == 5 and rate < 0.5:
+            raise RuntimeError("early validation failed")
+        if self.processed % 50 == 0 and rate < 0.7:
+            self.warned = True
+
+
+class GuideMetrics:
+    """Counts, success rate and throughput from wall-clock time."""
+
+    def __init__(self, bus: GuideBus) -> None:
+        self.start = time.time()
+        self.processed = self.succeeded = 0
+        self.rate = self.per_minute = 0.0
+        bus.subscribe("specimen.completed", self.on_done)
+        bus.subscribe("specimen.failed", self.on_done)
+
+    def on_done(self, event: dict[str, Any]) -> None:
+        self.processed += 1
+        self.succeeded += event["event_type"] == "specimen.completed"
+        self.rate = self.succeeded / self.processed
+        elapsed = time.time() - self.start
+        self.per_minute = self.processed / elapsed * 60 if elapsed else 0.0
+
+
+def make_floor(path: Path) -> tuple[Emit, Callable[[], None]]:
+    log = FloorLog(path)
+    return log.emit, log.close
+
+
+def make_herbx(path: Path) -> tuple[Emit, Callable[[], None]]:
+    bus = HybridEventBus(event_log_path=path)
+    ValidationConsumer(bus, early_checkpoint=5, early_threshold=0.5)
+    MetricsConsumer(bus)
+    bus.emit(ExtractionEvent.STARTED, {"run_id": "bench", "total_specimens": 10**6})
+    return bus.emit, bus.close
+
+
+def make_herbx_bare(path: Path) -> tuple[Emit, Callable[[], None]]:
+    bus = HybridEventBus(event_log_path=path)
+    return bus.emit, bus.close
+
+
+def make_guide(path: Path) -> tuple[Emit, Callable[[], None]]:
+    bus = GuideBus(path)
+    GuideValidator(bus)
+    GuideMetrics(bus)
+    return bus.emit, bus.close
+
+
+CONTENDERS: dict[str, Callable[[Path], tuple[Emit, Callable[[], None]]]] = {
+    "floor": make_floor,
+    "herbx": make_herbx,
+    "herbx, no consumers": make_herbx_bare,
+    "guide": make_guide,
+}
+
+
+def time_one(name: str, folder: Path, events: list[tuple[str, dict[str, Any]]], r: int) -> float:
+    """Microseconds per event for one contender over the whole stream."""
+    path = folder / f"{name.replace(' ', '_').replace(',', '')}-{r}.jsonl"
+    emit, close = CONTENDERS[name](path)
+    t0 = time.perf_counter_ns()
+    for event_type, data in events:
+        emit(event_type, data)
+    elapsed = time.perf_counter_ns() - t0
+    close()
+    path.unlink()
+    return elapsed / len(events) / 1000.0
+
+
+def cpu_model() -> str:
+    """CPU model as the kernel reports it (Linux), else what platform knows."""
+    try:
+        with open("/proc/cpuinfo", encoding="utf-8") as fh:
+            for line in fh:
+                if line.startswith("model name"):
+                    return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or platform.machine()
+
+
+def bench(n_specimens: int, rounds: int) -> dict[str, list[float]]:
+    """Interleaved rounds; returns the per-round microseconds for each contender."""
+    events = workload(n_specimens)
+    names = list(CONTENDERS)
+    results: dict[str, list[float]] = {n: [] for n in names}
+    with tempfile.TemporaryDirectory(prefix="herbx-emit-") as tmp:
+        folder = Path(tmp)
+        for name in names:  # warm-up: imports, caches, file system
+            time_one(name, folder, events[:2000], -1)
+        for r in range(rounds):
+            shift = r % len(names)
+            for name in names[shift:] + names[:shift]:
+                results[name].append(time_one(name, folder, events, r))
+    return results
+
+
+def render(results: dict[str, list[float]], n_events: int, rounds: int) -> list[str]:
+    """The markdown section for docs/performance.md."""
+    med = {name: statistics.median(v) for name, v in results.items()}
+    floor, herbx, guide = med["floor"], med["herbx"], med["guide"]
+    vs_floor, vs_guide = herbx / floor, guide / herbx
+    lines = [
+        SECTION,
+        "",
+        f"Measured by `benchmarks/emit_bench.py` on {dt.date.today().isoformat()}: "
+        f"{cpu_model()}, {os.cpu_count()} cores (shared with other work), "
+        f"Python {platform.python_version()}, {platform.system()}. "
+        f"{n_events:,} events per contender per round, {rounds} interleaved rounds, median.",
+        "",
+        "| contender | µs per event (median) | min .. max over rounds | relative to floor |",
+        "| --- | ---: | ---: | ---: |",
+    ]
+    for name, v in results.items():
+        lines.append(
+            f"| {name} | {med[name]:.2f} | {min(v):.2f} .. {max(v):.2f} | "
+            f"{med[name] / floor:.2f}x |"
+        )
+    lines += [
+        "",
+        f"- herbx with both consumers costs **{vs_floor:.2f}x the floor** "
+        f"(target: at most 1.5x) — {'met' if vs_floor <= 1.5 else 'MISSED'}.",
+        f"- The guide's design costs **{vs_guide:.2f}x herbx** "
+        f"(target: herbx at least 1.5x faster) — {'met' if vs_guide >= 1.5 else 'MISSED'}.",
+        "",
+        "What each contender does per event: *floor* builds the envelope with a UTC "
+        "timestamp, serializes it with orjson, writes and flushes (no consumers, no fsync); "
+        "*herbx* is `HybridEventBus.emit()` with the default fsync policy (at most one "
+        "fsync a second, plus at checkpoints) and `ValidationConsumer` (checkpoint, SPRT, "
+        "CUSUM, consecutive-failure guard, rolling warning window) and `MetricsConsumer` "
+        "(rates, latency histogram, coverage, tokens) subscribed; *guide* is stdlib `json`, "
+        "`datetime.now(UTC).isoformat()` and two simple subscribers each in its own "
+        "`try/except`. At a few seconds per specimen for any real engine, all of these are "
+        "far below one per mille of a run.",
+        "",
+    ]
+    return lines
+
+
+def write_doc(section: list[str]) -> None:
+    """Replace (or append) this benchmark's section of docs/performance.md."""
+    text = DOC.read_text(encoding="utf-8") if DOC.exists() else "# Performance\n\n"
+    start = text.find(SECTION)
+    block = "\n".join(section)
+    if start == -1:
+        text = text.rstrip("\n") + "\n\n" + block
+    else:
+        nxt = text.find("\n## ", start + len(SECTION))
+        text = text[:start] + block + ("\n" + text[nxt + 1 :] if nxt != -1 else "")
+    DOC.write_text(text.rstrip("\n") + "\n", encoding="utf-8")
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the benchmark, print the table, optionally write it into the docs."""
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--specimens", type=int, default=10_000, help="per round (2 events each)")
+    ap.add_argument("--rounds", type=int, default=7)
+    ap.add_argument("--write-docs", action="store_true")
+    args = ap.parse_args(argv)
+    results = bench(args.specimens, args.rounds)
+    section = render(results, args.specimens * 2, args.rounds)
+    print("\n".join(section))
+    if args.write_docs:
+        write_doc(section)
+        print(f"updated {DOC.relative_to(REPO)}")
+    med = {name: statistics.median(v) for name, v in results.items()}
+    ok = med["herbx"] <= 1.5 * med["floor"] and med["guide"] >= 1.5 * med["herbx"]
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
