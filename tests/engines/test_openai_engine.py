@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import io
 import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -22,11 +23,21 @@ from herbx.engines.base import (
 from herbx.engines.openai import OpenAIEngine
 
 FAST = {"backoff_base_s": 0.01, "backoff_cap_s": 0.05, "backoff_jitter": 0.5}
+_built: list[OpenAIEngine] = []
+
+
+@pytest.fixture(autouse=True)
+def _close_engines() -> Iterator[None]:
+    yield
+    while _built:
+        _built.pop().close()
 
 
 def make_engine(server: FakeOpenAIServer, env: dict[str, str], **settings: Any) -> OpenAIEngine:
     opts = {"base_url": server.url, "model": "test/vision-1", **FAST, **settings}
-    return OpenAIEngine.from_settings(opts, env=env)
+    engine = OpenAIEngine.from_settings(opts, env=env)
+    _built.append(engine)
+    return engine
 
 
 def specimen(
