@@ -120,8 +120,10 @@ def process_specimen(
         sequence=task.sequence,
         on_retry=on_retry,
     )
+    t_engine = t1
     try:
         result = engine.extract(image)
+        t_engine = time.perf_counter()
     except SystemicEngineError as exc:
         out.reason, out.message, out.systemic = exc.reason, _one_line(str(exc)), True
     except TransientEngineError as exc:
@@ -144,7 +146,9 @@ def process_specimen(
     finally:
         pixels.close()
     t2 = time.perf_counter()
-    out.timings = {"load_ms": _ms(t0, t1), "engine_ms": _ms(t1, t2), "total_ms": _ms(t0, t2)}
+    if t_engine == t1:  # the engine raised: its time runs to now
+        t_engine = t2
+    out.timings = {"load_ms": _ms(t0, t1), "engine_ms": _ms(t1, t_engine), "total_ms": _ms(t0, t2)}
     return out
 
 
