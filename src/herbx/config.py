@@ -12,13 +12,30 @@ from __future__ import annotations
 
 import copy
 import os
+import re
 import tomllib
 from collections.abc import Mapping
 from importlib import resources
 from pathlib import Path
 from typing import Any
 
-SECRET_MARKERS = ("key", "token", "secret", "password", "webhook", "notify", "authorization")
+#: Words that make a config key secret (matched against the key's ``_``/``-`` separated parts).
+SECRET_WORDS = frozenset(
+    {
+        "key",
+        "apikey",
+        "token",
+        "secret",
+        "password",
+        "passwd",
+        "webhook",
+        "notify",
+        "authorization",
+        "auth",
+        "credentials",
+        "dsn",
+    }
+)
 REDACTED = "***"
 
 
@@ -123,10 +140,10 @@ def load_config(
 
 def is_secret_key(key: str) -> bool:
     """True for keys whose values must never be written or shown."""
-    k = key.lower()
-    if k.endswith("_env"):  # names an environment variable; the name is not a secret
+    parts = re.split(r"[_\-.\s]+", key.lower())
+    if parts[-1] == "env":  # names an environment variable; the name is not a secret
         return False
-    return any(marker in k for marker in SECRET_MARKERS)
+    return any(part in SECRET_WORDS for part in parts)
 
 
 def redact(value: Any, secret: bool = False) -> Any:

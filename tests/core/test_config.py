@@ -59,3 +59,12 @@ def test_redact_secrets() -> None:
     assert red["engines"]["openai"]["api_key_env"] == "HERBX_API_KEY"
     assert red["engines"]["openai"]["model"] == "m"
     assert red["notify"]["urls"] == ["slack://***", "json://***"]
+
+
+def test_secret_key_words() -> None:
+    from herbx.config import is_secret_key
+
+    for key in ("api_key", "API-KEY", "token", "access_token", "webhook_url", "notify", "password"):
+        assert is_secret_key(key), key
+    for key in ("max_tokens", "api_key_env", "model", "tokens_per_minute", "keyboard", "monkey"):
+        assert not is_secret_key(key), key
