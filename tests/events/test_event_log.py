@@ -168,3 +168,37 @@ def test_killed_writer_leaves_a_readable_log(tmp_path: Path) -> None:
     assert [e.seq for e in again][-1] == len(events) + 1
     assert again.report.clean
     assert orjson.loads(log.read_bytes().splitlines()[-1])["event_type"] == "extraction.interrupted"
+
+
+def test_v1_line_without_event_type_or_with_bad_data_is_rejected(tmp_path: Path) -> None:
+    log = tmp_path / "e.jsonl"
+    log.write_bytes(
+        b'{"v": 1, "seq": 1, "data": {}}\n'
+        b'{"v": 1, "seq": 2, "event_type": "x", "data": [1]}\n'
+        b'{"v": 1, "seq": 3, "event_type": "y"}\n'
+    )
+    with pytest.raises(LogError, match=":1: JSON object without an 'event_type' key"):
+        read_events(log)
+    reader = EventLog(log, lenient=True)
+    events = list(reader)
+    assert [(e.seq, e.event_type, e.data) for e in events] == [(3, "y", {})]
+    assert reader.report.skipped_lines == [
+        (1, "JSON object without an 'event_type' key"),
+        (2, "'data' is not an object"),
+    ]
+
+
+def test_reports_stay_bounded_on_pathological_logs(tmp_path: Path) -> None:
+    from herbx.events.log import MAX_REPORTED
+
+    log = tmp_path / "e.jsonl"
+    log.write_bytes(
+        b"".join(
+            b'{"v":1,"seq":%d,"event_type":"x","data":{}}\nnot json\n' % (i * 2) for i in range(500)
+        )
+    )
+    reader = EventLog(log, lenient=True)
+    assert len(list(reader)) == 500
+    assert reader.report.seq_gap_count == 499 and len(reader.report.seq_gaps) == MAX_REPORTED
+    assert reader.report.skipped_count == 500 and len(reader.report.skipped_lines) == MAX_REPORTED
+    assert not reader.report.clean

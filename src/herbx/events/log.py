@@ -22,6 +22,9 @@ import orjson
 
 from herbx.events.types import ENVELOPE_VERSION, Event
 
+#: How many skipped lines and seq gaps a report keeps in detail (memory stays bounded).
+MAX_REPORTED = 100
+
 
 class LogError(ValueError):
     """A log cannot be read as asked. ``str()`` is one line naming the file and line."""
@@ -43,13 +46,17 @@ class LogReport:
     torn_tail_line: int | None = None
     skipped_lines: list[tuple[int, str]] = field(default_factory=list)
     seq_gaps: list[tuple[int, int, int]] = field(default_factory=list)
-    """``(line, expected_seq, found_seq)`` for each break in ``seq`` continuity."""
+    """``(line, expected_seq, found_seq)`` for the first breaks in ``seq`` continuity."""
+    seq_gap_count: int = 0
+    """All breaks, including those beyond the first ``MAX_REPORTED`` kept in ``seq_gaps``."""
+    skipped_count: int = 0
+    """All skipped lines, including those beyond the first ``MAX_REPORTED``."""
     upgraded: int = 0
 
     @property
     def clean(self) -> bool:
         """True when nothing was torn, skipped or out of sequence."""
-        return not (self.torn_tail or self.skipped_lines or self.seq_gaps)
+        return not (self.torn_tail or self.skipped_count or self.seq_gap_count)
 
 
 def upgrade_envelope(obj: dict[str, Any], line: int) -> dict[str, Any] | None:
@@ -65,6 +72,8 @@ def upgrade_envelope(obj: dict[str, Any], line: int) -> dict[str, Any] | None:
     if v == ENVELOPE_VERSION:
         if not isinstance(obj.get("seq"), int):
             return None
+        if "data" not in obj:
+            return {**obj, "data": {}}
         return obj
     if v == 0:
         data = obj.get("data") or {}
@@ -145,7 +154,12 @@ class EventLog:
                     self._bad(line_no, "a JSON value that is not an event object")
                     continue
                 v = obj.get("v")
-                if v != ENVELOPE_VERSION or not isinstance(obj.get("seq"), int):
+                if (
+                    v != ENVELOPE_VERSION
+                    or not isinstance(obj.get("seq"), int)
+                    or not isinstance(obj.get("event_type"), str)
+                    or not isinstance(obj.get("data"), dict)
+                ):
                     upgraded = upgrade_envelope(obj, line_no)
                     if upgraded is None:
                         self._bad(line_no, _why_not_event(obj))
@@ -155,7 +169,9 @@ class EventLog:
                     obj = upgraded
                 seq = obj["seq"]
                 if expected is not None and seq != expected:
-                    report.seq_gaps.append((line_no, expected, seq))
+                    report.seq_gap_count += 1
+                    if len(report.seq_gaps) < MAX_REPORTED:
+                        report.seq_gaps.append((line_no, expected, seq))
                 expected = seq + 1
                 report.events += 1
                 yield obj, line_no
@@ -165,7 +181,9 @@ class EventLog:
     def _bad(self, line_no: int, reason: str) -> None:
         if not self.lenient:
             raise LogError(self.path, line_no, f"{reason} (use lenient reading to skip it)")
-        self.report.skipped_lines.append((line_no, reason))
+        self.report.skipped_count += 1
+        if len(self.report.skipped_lines) < MAX_REPORTED:
+            self.report.skipped_lines.append((line_no, reason))
 
 
 def _why_not_event(obj: dict[str, Any]) -> str:
