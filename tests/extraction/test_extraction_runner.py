@@ -333,3 +333,23 @@ def test_bad_inputs_each_fail_and_the_run_completes(tmp_path: Path) -> None:
     assert "g13b_caf\\xe9.jpg" not in failed  # an odd file name is no reason to fail
     names = {line["image"] for line in raw_lines(result.run_dir)}
     assert "g13b_caf\\xe9.jpg" in names
+
+
+def test_a_consumer_may_stop_the_run_from_any_event(
+    image_folder: Callable[[int], Path], tmp_path: Path
+) -> None:
+    from herbx.events import StopRun
+
+    def budget(bus: HybridEventBus) -> None:
+        def on_processing(event: Event) -> None:
+            if event.data["sequence"] == 3:
+                raise StopRun("budget of 3 specimens spent", reason="budget_exhausted")
+
+        bus.subscribe("specimen.processing", on_processing)
+
+    result = run_extraction(
+        image_folder(8), tmp_path / "run", overrides=sim(success_rate=1.0), consumers=[budget]
+    )
+    assert result.status == "stopped" and result.reason == "budget_exhausted"
+    assert result.counts["succeeded"] == 3 and result.counts["not_reached"] == 5
+    assert types(result.run_dir)[-1] == "extraction.failed"

@@ -171,6 +171,11 @@ def extract(
     run.consumer_factories.append(attach)
     try:
         result = run.run()
+    except Exception as exc:  # disk full, a bug: one line, logs kept, run.json says failed
+        out.error(
+            f"run failed: {type(exc).__name__}: {exc}; what was saved is in {run.rundir.path}"
+        )
+        raise typer.Exit(ExitCode.FAILURE) from None
     finally:
         for view in views:
             if isinstance(view, LivePanel | PlainProgress):

@@ -248,7 +248,6 @@ class ExtractionRun:
         else:
             self.kind = str(getattr(engine, "kind", "io"))
         self.engine: Engine = engine
-        self.custom_engine = engine is not None and not self.engine_settings and self.kind == "io"
         eng_settings = engine.settings()
         self.model = _model_name(engine, eng_settings, self.engine_name)
         self.settings_hash = settings_hash(self.engine_name, eng_settings, cfg.get("success", {}))
@@ -354,11 +353,19 @@ class ExtractionRun:
             engine = self.engine
             thread_work = functools.partial(_thread_work, engine, judge, retry_queue)
 
+            def emit(event_type: str, data: dict[str, Any]) -> None:
+                """Emit; a consumer's stop request is kept and acted on by the loop."""
+                nonlocal stop
+                try:
+                    bus.emit(event_type, data)
+                except StopRun as exc:
+                    if stop is None:
+                        stop = {"reason": exc.reason, "message": str(exc), **exc.details}
+
             def record(image: ImageFile, seq: int, sha: str, out: Outcome) -> None:
                 """raw.jsonl line first, then the event (a consumer can find the line)."""
-                nonlocal stop
                 for info in out.retries:
-                    bus.emit(EV.ENGINE_RETRY, {"specimen_id": image.specimen_id, **info})
+                    emit(EV.ENGINE_RETRY, {"specimen_id": image.specimen_id, **info})
                 if out.ok:
                     counts["succeeded"] += 1
                 else:
@@ -415,11 +422,7 @@ class ExtractionRun:
                     "rolling_success_rate": sum(window) / len(window),
                     "specimens_per_minute": done / elapsed * 60.0 if elapsed > 0 else 0.0,
                 }
-                try:
-                    bus.emit(EV.SPECIMEN_COMPLETED if out.ok else EV.SPECIMEN_FAILED, data)
-                except StopRun as exc:
-                    if stop is None:
-                        stop = {"reason": exc.reason, "message": str(exc), **exc.details}
+                emit(EV.SPECIMEN_COMPLETED if out.ok else EV.SPECIMEN_FAILED, data)
 
             def skip(image: ImageFile, seq: int, sha: str, why: str, dup: ImageFile | None) -> None:
                 counts["skipped"] += 1
@@ -432,7 +435,7 @@ class ExtractionRun:
                 }
                 if dup is not None:
                     data["duplicate_of"] = dup.rel
-                bus.emit(EV.SPECIMEN_SKIPPED, data)
+                emit(EV.SPECIMEN_SKIPPED, data)
 
             pending = iter(enumerate(images, start=1))
             exhausted = False
@@ -448,7 +451,7 @@ class ExtractionRun:
                         data = read_bytes(image.path, image.rel)
                     except ImageLoadError as exc:
                         sha = ""
-                        bus.emit(
+                        emit(
                             EV.SPECIMEN_PROCESSING,
                             {"specimen_id": image.specimen_id, "sequence": seq, "image": image.rel},
                         )
@@ -466,7 +469,7 @@ class ExtractionRun:
                     if not self.retry_failed and (sha, self.settings_hash) in self.index.failed:
                         skip(image, seq, sha, "previously_failed", None)
                         continue
-                    bus.emit(
+                    emit(
                         EV.SPECIMEN_PROCESSING,
                         {"specimen_id": image.specimen_id, "sequence": seq, "image": image.rel},
                     )
@@ -484,14 +487,14 @@ class ExtractionRun:
                         executor.submit(seq, process_in_worker, task)
                     else:
                         executor.submit(seq, thread_work, task)
-                if stop is not None:
-                    executor.cancel_pending()
+                # On a stop nothing new is submitted; at most ``workers`` tasks were handed
+                # out, all already running, so finishing them is "waiting for in-flight".
                 if executor.in_flight == 0 and (exhausted or stop is not None):
                     break
                 for key, value in executor.completed(TICK_SECONDS):
                     while not retry_queue.empty():
                         sid, info = retry_queue.get_nowait()
-                        bus.emit(EV.ENGINE_RETRY, {"specimen_id": sid, **info})
+                        emit(EV.ENGINE_RETRY, {"specimen_id": sid, **info})
                     image, sha = tasks.pop(key)
                     if isinstance(value, BaseException):
                         value = Outcome(
@@ -500,7 +503,7 @@ class ExtractionRun:
                     record(image, key, sha, value)
                 while not retry_queue.empty():
                     sid, info = retry_queue.get_nowait()
-                    bus.emit(EV.ENGINE_RETRY, {"specimen_id": sid, **info})
+                    emit(EV.ENGINE_RETRY, {"specimen_id": sid, **info})
                 now = time.monotonic()
                 if tickers and now - last_tick >= TICK_SECONDS:
                     last_tick = now
