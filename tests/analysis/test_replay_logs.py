@@ -136,3 +136,11 @@ def test_filter_by_specimen_and_time(tmp_path: Path) -> None:
     assert [e.timestamp for e in EventLog(window)] == [e.timestamp for e in events[3:7]]
     with pytest.raises(ValueError, match="not an ISO 8601 time"):
         LogFilter(since="yesterday")
+
+
+def test_replay_is_importable_from_the_package() -> None:
+    import herbx.analysis as analysis
+    from herbx.analysis import replay as package_replay
+
+    assert package_replay is replay
+    assert analysis.replay is replay

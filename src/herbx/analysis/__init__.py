@@ -10,6 +10,7 @@ Example::
 Evaluation against ground truth lives in :mod:`herbx.analysis.evaluate` (imported on use).
 """
 
+from herbx.analysis.replay import ReplayResult, replay
 from herbx.analysis.summary import LogSummary, Segment, SummaryBuilder, summarize
 
-__all__ = ["LogSummary", "Segment", "SummaryBuilder", "summarize"]
+__all__ = ["LogSummary", "ReplayResult", "Segment", "SummaryBuilder", "replay", "summarize"]
