@@ -19,6 +19,7 @@ from herbx_cli.exit_codes import ExitCode
 COMMAND_MODULES = [
     "herbx_cli.commands.demo",
     "herbx_cli.commands.export",
+    "herbx_cli.commands.eval",
     "herbx_cli.commands.events",
     "herbx_cli.commands.engines",
     "herbx_cli.commands.extract",

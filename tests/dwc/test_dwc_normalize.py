@@ -159,6 +159,10 @@ def test_placeholders_are_dropped_and_flagged(term: str, value: str) -> None:
 def test_real_values_are_not_placeholders() -> None:
     assert not is_placeholder("0", "minimumElevationInMeters")
     assert not is_placeholder("004512", "catalogNumber")
+    assert not is_placeholder("77", "catalogNumber")
+    assert not is_placeholder("333", "recordNumber")
+    assert is_placeholder("00", "recordNumber")
+    assert is_placeholder("9999", "catalogNumber")
     assert not is_placeholder("Nanaimo", "locality")
     assert placeholder_reason("   ") == "empty"
 

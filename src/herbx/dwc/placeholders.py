@@ -49,7 +49,8 @@ def placeholder_reason(value: str, term: str | None = None) -> str | None:
         return f"only punctuation {text!r}"
     if term in NUMBER_TERMS:
         digits = re.sub(r"[\s.\-/]", "", text)
-        if _SAME_DIGIT.match(digits) or _ZERO.match(digits):
+        # 0, 000000 and 1111 stand for "no number"; 77 or 333 may be real in a small herbarium
+        if _ZERO.match(digits) or (len(digits) >= 4 and _SAME_DIGIT.match(digits)):
             return f"placeholder number {text!r} (one digit repeated)"
     if term == "scientificName" and low in {"sp.", "spp.", "indet.", "indet", "plant", "species"}:
         return f"placeholder name {text!r}"
