@@ -73,3 +73,36 @@ def test_plain_progress_lines() -> None:
 
 def test_sparkline() -> None:
     assert sparkline([0.0, 0.5, 1.0]) == "▁▅█"
+
+
+def test_live_panel_on_a_real_terminal(tmp_path: Path) -> None:
+    import os
+    import pty
+    import subprocess
+    import sys
+
+    from extract_cli_helpers import make_images
+
+    images = make_images(tmp_path / "images", 6)
+    herbx = str(Path(sys.executable).parent / "herbx")
+    master, slave = pty.openpty()
+    proc = subprocess.Popen(
+        [herbx, "extract", str(images), "-o", str(tmp_path / "run"), "--engine", "simulate",
+         "--set", "engines.simulate.latency_ms=60"],
+        stdout=subprocess.PIPE, stderr=slave, env={**os.environ, "TERM": "xterm", "COLUMNS": "100"},
+    )  # fmt: skip
+    os.close(slave)
+    chunks = []
+    while True:
+        try:
+            chunk = os.read(master, 65536)
+        except OSError:  # the terminal closed
+            break
+        if not chunk:
+            break
+        chunks.append(chunk)
+    os.close(master)
+    assert proc.wait(timeout=30) == 0
+    screen = b"".join(chunks).decode("utf-8", "replace")
+    assert "herbx extract run (simulate)" in screen
+    assert "6/6" in screen and "of the way to a stop" in screen

@@ -325,13 +325,13 @@ class ExtractionRun:
         try:
             vcfg = dict(cfg.get("validation", {}))
             validator = ValidationConsumer(bus, **vcfg, emit_failure=False)
+            self.validator = validator  # consumers may read its state from the start
             MetricsConsumer(bus)
             tickers = []
             for factory in self.consumer_factories:
                 made = factory(bus)
                 if callable(getattr(made, "tick", None)):
                     tickers.append(made)
-            self.validator = validator
             bus.emit(
                 EV.STARTED,
                 {
