@@ -11,6 +11,7 @@ from collections import Counter
 from pathlib import Path
 
 import orjson
+import pytest
 from extract_cli_helpers import make_images
 
 from herbx.events import read_events
@@ -66,12 +67,13 @@ def test_sigkill_then_resume_ends_with_one_success_per_image(tmp_path: Path) -> 
     assert orjson.loads((out / "run.json").read_bytes())["status"] == "completed"
 
 
-def test_sigterm_is_an_interrupt_exit_130(tmp_path: Path) -> None:
+@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT])
+def test_sigterm_and_ctrl_c_are_an_interrupt_exit_130(sig: signal.Signals, tmp_path: Path) -> None:
     images = make_images(tmp_path / "images", 30)
     out = tmp_path / "run"
     proc = start(images, out, latency_ms=40)
     wait_for_lines(out / "raw.jsonl", 3, proc)
-    os.kill(proc.pid, signal.SIGTERM)
+    os.kill(proc.pid, sig)
     _, err = proc.communicate(timeout=20)
     assert proc.returncode == 130, err
     assert b"resume" in err
