@@ -215,7 +215,8 @@ class NotificationConsumer:
         else:
             self.run_dir = None
         self._clock = clock
-        self._lock = threading.Lock()
+        self._state_lock = threading.Lock()  # held briefly, never while sending
+        self._send_lock = threading.Lock()  # one Apprise delivery at a time
         self.sent: list[Notification] = []
         self.suppressed_warnings = 0
         self._last_warning: float | None = None
@@ -223,22 +224,39 @@ class NotificationConsumer:
         self._total: int | None = None
         self._systemic_sent = False
         name = "NotificationConsumer"
+        # The start of a run only resets counters (no I/O), so it runs synchronously: every
+        # later event, whichever queue it waits in, is judged against the new run's state.
+        # Each kind of event gets its own queue so a flood of failures never crowds out
+        # the end-of-run message.
         self.subscriptions = [
-            event_bus.subscribe(
-                pattern, self.on_event, asynchronous=True, queue_size=queue_size, name=name
-            )
-            for pattern in ("extraction.*", "validation.warning", "specimen.failed")
+            event_bus.subscribe("extraction.started", self.on_started, name=name),
+            *(
+                event_bus.subscribe(
+                    pattern, self.on_event, asynchronous=True, queue_size=queue_size, name=name
+                )
+                for pattern in ("extraction.*", "validation.warning", "specimen.failed")
+            ),
         ]
 
     # -- events -------------------------------------------------------------------------
 
+    def on_started(self, event: Event) -> None:
+        """Reset the per-run state (synchronous and cheap)."""
+        with self._state_lock:
+            self.message_for(event)
+
     def on_event(self, event: Event) -> None:
-        """Decide whether ``event`` deserves a message, and send it."""
-        with self._lock:  # three subscription threads share one state and one Apprise
+        """Decide whether ``event`` deserves a message, and send it (consumer threads)."""
+        if event.event_type == "extraction.started":
+            return  # handled synchronously by on_started
+        with self._state_lock:
             note = self.message_for(event)
-            if note is not None:
-                self.send(note)
-                self.sent.append(note)
+        if note is None:
+            return
+        with self._send_lock:
+            self.send(note)
+        with self._state_lock:
+            self.sent.append(note)
 
     def message_for(self, event: Event) -> Notification | None:
         """The notification ``event`` calls for (None for most events). Updates state."""
