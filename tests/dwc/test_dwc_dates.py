@@ -79,3 +79,36 @@ def test_precision_and_as_date() -> None:
     assert (day.precision, month.precision, year.precision) == ("day", "month", "year")
     assert day.as_date() == dt.date(1987, 7, 12)
     assert month.as_date() is None
+
+
+@pytest.mark.parametrize(
+    ("text", "iso"),
+    [
+        ("12-15 July 1987", "1987-07-12/1987-07-15"),
+        ("12-15.VII.1987", "1987-07-12/1987-07-15"),
+        ("June-July 1987", "1987-06/1987-07"),
+        ("VI-VII.1987", "1987-06/1987-07"),
+        ("1987-07-12/1987-07-15", "1987-07-12/1987-07-15"),
+        ("12 July 1987 - 3 Aug 1987", "1987-07-12/1987-08-03"),
+        ("12 July 1987 to 3 Aug 1987", "1987-07-12/1987-08-03"),
+    ],
+)
+def test_ranges_become_iso_intervals(text: str, iso: str) -> None:
+    parsed = parse_date(text, today=TODAY)
+    assert parsed is not None and parsed.ok
+    assert parsed.iso == iso
+    assert parsed.as_date() is None
+
+
+@pytest.mark.parametrize(
+    ("text", "problem"),
+    [
+        ("15-12 July 1987", "range ends before it starts"),
+        ("12-31 Feb 1987", "day 31 does not exist"),
+        ("12 July 1987 - Aug 1987", "differ in precision"),
+    ],
+)
+def test_bad_ranges_are_flagged(text: str, problem: str) -> None:
+    parsed = parse_date(text, today=TODAY)
+    assert parsed is not None and parsed.iso is None
+    assert parsed.problem is not None and problem in parsed.problem

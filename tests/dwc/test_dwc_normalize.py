@@ -179,3 +179,11 @@ def test_to_dict_matches_raw_jsonl_keys() -> None:
     assert d["dwc"] == {"country": "Canada"}
     assert d["flags"][0]["term"] == "catalogNumber"
     assert Flag.from_dict(d["flags"][0]) == rec.flags[0]
+
+
+def test_date_range_keeps_the_label_text() -> None:
+    rec = normalize_terms({"eventDate": "12-15.VII.1987"})
+    assert rec.terms == {
+        "eventDate": "1987-07-12/1987-07-15",
+        "verbatimEventDate": "12-15.VII.1987",
+    }

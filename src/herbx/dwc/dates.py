@@ -7,6 +7,7 @@ Example::
     parse_date("12 July 1987").iso     # '1987-07-12'
     parse_date("VII.12.1987").iso      # '1987-07-12'
     parse_date("Sept. 1984").iso       # '1984-09'
+    parse_date("12-15 July 1987").iso  # '1987-07-12/1987-07-15'
     parse_date("1987-13-02").problem   # 'month 13 does not exist'
     parse_date("Carex nigra")          # None: not a date at all
 """
@@ -100,6 +101,8 @@ class ParsedDate:
     month: int | None = None
     day: int | None = None
     problem: str | None = None
+    end: ParsedDate | None = None
+    """The last day of a range (``12-15 July 1987``); :attr:`iso` is then an interval."""
 
     @property
     def ok(self) -> bool:
@@ -120,6 +123,11 @@ class ParsedDate:
         """ISO 8601 text, or ``None`` when the date is impossible."""
         if not self.ok:
             return None
+        if self.end is not None:
+            return f"{self._iso_one()}/{self.end._iso_one()}"
+        return self._iso_one()
+
+    def _iso_one(self) -> str:
         text = f"{self.year:04d}"
         if self.month is not None:
             text += f"-{self.month:02d}"
@@ -129,7 +137,7 @@ class ParsedDate:
 
     def as_date(self) -> _dt.date | None:
         """A :class:`datetime.date` for day-precision dates, else ``None``."""
-        if self.ok and self.month is not None and self.day is not None and self.year:
+        if self.end is None and self.ok and self.month and self.day and self.year:
             return _dt.date(self.year, self.month, self.day)
         return None
 
@@ -168,7 +176,8 @@ def parse_date(text: str, *, today: _dt.date | None = None) -> ParsedDate | None
     in either order (``12.VII.1987``, ``VII.12.1987``), and all-numeric dates: dotted ones
     as day.month.year (``12.07.1987``); with slashes or dashes only when the order is
     decidable (one part above 12, or both equal), since ``7/12/1987`` is July in the USA
-    and December elsewhere. Impossible dates come back with
+    and December elsewhere. Ranges (``12-15 July 1987``, ``June-July 1987``,
+    ``1987-07-12/1987-07-15``) give an ISO 8601 interval. Impossible dates come back with
     ``problem`` set and ``iso`` ``None``: they are never silently kept.
     """
     today = today or _dt.date.today()
@@ -176,6 +185,42 @@ def parse_date(text: str, *, today: _dt.date | None = None) -> ParsedDate | None
     cleaned = _clean(text)
     if not cleaned:
         return None
+    single = _parse_single(verbatim, cleaned, today)
+    if single is not None:
+        return single
+    return _parse_range(verbatim, cleaned, today)
+
+
+_DAY_RANGE = re.compile(r"^(\d{1,2})\s*[-–]\s*(\d{1,2})([\s./-]+.+)$")
+_MONTH_RANGE = re.compile(r"^([A-Za-zéûä]{3,10}\.?|[IVXivx]{1,4})\s*[-–]\s*(\S+?)([\s.,/-]+\d{4})$")
+_SPLIT_RANGE = re.compile(r"\s+(?:-|–|to|au|al|bis)\s+|(?<=\d)/(?=\d{4}-)")
+
+
+def _parse_range(verbatim: str, cleaned: str, today: _dt.date) -> ParsedDate | None:
+    """``12-15 July 1987``, ``12-15.VII.1987``, ``June-July 1987``, ``A - B``, ISO ``A/B``."""
+    m = _DAY_RANGE.match(cleaned)
+    if m or (m := _MONTH_RANGE.match(cleaned)):
+        first, last = f"{m.group(1)}{m.group(3)}", f"{m.group(2)}{m.group(3)}"
+    else:
+        parts = _SPLIT_RANGE.split(cleaned)
+        if len(parts) != 2:
+            return None
+        first, last = parts
+    start = _parse_single(first, _clean(first), today)
+    end = _parse_single(last, _clean(last), today)
+    if start is None or end is None:
+        return None
+    if not start.ok or not end.ok:
+        problem = start.problem or end.problem
+        return ParsedDate(verbatim, start.year, start.month, start.day, problem)
+    if (start.precision, end.precision) != (start.precision, start.precision):
+        return ParsedDate(verbatim, start.year, None, None, "range ends differ in precision")
+    if (start.year, start.month or 0, start.day or 0) > (end.year, end.month or 0, end.day or 0):
+        return ParsedDate(verbatim, start.year, None, None, "range ends before it starts")
+    return ParsedDate(verbatim, start.year, start.month, start.day, None, end)
+
+
+def _parse_single(verbatim: str, cleaned: str, today: _dt.date) -> ParsedDate | None:
     for _source, pattern in _PATTERNS:
         m = pattern.match(cleaned)
         if m is None:
