@@ -112,9 +112,12 @@ def extract(
 ) -> None:
     """Extract Darwin Core records from every image in INPUT_DIR.
 
-    Writes raw.jsonl, events.jsonl and run.json to the run directory. Exit codes: 0 the run
-    completed (some specimens may have failed), 2 bad input, 3 stopped by validation or a
-    systemic engine error, 130 interrupted (run it again with the same -o to resume).
+    Writes raw.jsonl, events.jsonl and run.json to the run directory.
+
+    Exit codes: 0 completed (some specimens may have failed); 2 bad input;
+    3 stopped by validation or a systemic engine error; 130 interrupted.
+
+    Run it again with the same -o to resume.
 
     Examples:
 

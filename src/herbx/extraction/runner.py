@@ -35,7 +35,8 @@ from herbx.__about__ import __version__
 from herbx.config import load_config, redact
 from herbx.engines.base import Engine
 from herbx.events.bus import HybridEventBus
-from herbx.events.consumers import MetricsConsumer, ValidationConsumer
+from herbx.events.clock import UtcClock
+from herbx.events.consumers import ValidationConsumer
 from herbx.events.errors import StopRun
 from herbx.events.types import ExtractionEvent as EV
 from herbx.extraction.discovery import Discovery, DiscoveryError, ImageFile, discover
@@ -306,6 +307,7 @@ class ExtractionRun:
         window: deque[bool] = deque(maxlen=50)
         retry_queue: queue.SimpleQueue[tuple[str, dict[str, Any]]] = queue.SimpleQueue()
         judge = Judge(cfg.get("success"))
+        clock = UtcClock()
         manifest = self._manifest(started_at, counts, "running", None, None, resumed)
         rd.path.mkdir(parents=True, exist_ok=True)
         rd.write_manifest(manifest)
@@ -326,7 +328,6 @@ class ExtractionRun:
             vcfg = dict(cfg.get("validation", {}))
             validator = ValidationConsumer(bus, **vcfg, emit_failure=False)
             self.validator = validator  # consumers may read its state from the start
-            MetricsConsumer(bus)
             tickers = []
             for factory in self.consumer_factories:
                 made = factory(bus)
@@ -394,7 +395,7 @@ class ExtractionRun:
                         "raw_text": out.raw_text,
                         "timings": out.timings,
                         "usage": out.usage,
-                        "timestamp": _utc_now(),
+                        "timestamp": clock.now(),
                     }
                 )
                 done = counts["succeeded"] + counts["failed"]
