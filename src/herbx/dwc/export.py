@@ -29,9 +29,9 @@ from pathlib import Path
 from typing import Any, Literal, cast
 
 from herbx.dwc.eml import DatasetMetadata, MetadataError, eml_xml
-from herbx.dwc.export_csv import occurrence_csv, occurrence_jsonl, provenance_csv, write_atomic
-from herbx.dwc.export_dwca import dwca_bytes
-from herbx.dwc.export_table import IdStyle, build_table
+from herbx.dwc.export_csv import occurrence_jsonl, write_atomic, write_csv
+from herbx.dwc.export_dwca import write_dwca
+from herbx.dwc.export_table import PROVENANCE_COLUMNS, IdStyle, build_table, provenance_rows
 from herbx.dwc.results import RunResults
 
 ExportFormat = Literal["csv", "dwca", "jsonl", "xlsx"]
@@ -138,8 +138,10 @@ def export_runs(
         files.append(path)
 
     if options.format == "csv":
-        put("occurrence.csv", occurrence_csv(table))
-        put("provenance.csv", provenance_csv(table))
+        write_csv(out / "occurrence.csv", table.columns, table.records())
+        files.append(out / "occurrence.csv")
+        write_csv(out / "provenance.csv", PROVENANCE_COLUMNS, provenance_rows(table))
+        files.append(out / "provenance.csv")
     elif options.format == "dwca":
         meta = options.metadata
         if options.institution_code and not meta.institution_code:
@@ -156,8 +158,15 @@ def export_runs(
             package_id=f"herbx:{run_id}",
             pub_date=(today or dt.datetime.now(dt.UTC).date()).isoformat(),
         )
-        put("dwca.zip", dwca_bytes(occurrence_csv(table), eml))
-        put("provenance.csv", provenance_csv(table))
+        data_file = out / f".occurrence-{os.getpid()}.csv"
+        try:
+            write_csv(data_file, table.columns, table.records())
+            write_dwca(out / "dwca.zip", data_file, eml)
+        finally:
+            data_file.unlink(missing_ok=True)
+        files.append(out / "dwca.zip")
+        write_csv(out / "provenance.csv", PROVENANCE_COLUMNS, provenance_rows(table))
+        files.append(out / "provenance.csv")
     elif options.format == "jsonl":
         put("occurrence.jsonl", occurrence_jsonl(table))
     elif options.format == "xlsx":

@@ -38,6 +38,21 @@ def csv_bytes(header: Sequence[str], rows: Iterable[Sequence[str]]) -> bytes:
     return buf.getvalue().encode("utf-8")
 
 
+def write_csv(path: Path, header: Sequence[str], rows: Iterable[Sequence[str]]) -> None:
+    """Stream CSV (as :func:`csv_bytes`) to ``path`` via a temporary file and a rename."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.tmp")
+    with open(tmp, "w", encoding="utf-8", newline="") as fh:
+        writer = csv.writer(
+            fh, delimiter=DELIMITER, quotechar=QUOTE, quoting=csv.QUOTE_ALL, lineterminator=LINE_END
+        )
+        writer.writerow(header)
+        writer.writerows(rows)
+        fh.flush()
+        os.fsync(fh.fileno())
+    os.replace(tmp, path)
+
+
 def occurrence_csv(table: OccurrenceTable) -> bytes:
     """The occurrence table as CSV bytes."""
     return csv_bytes(table.columns, table.records())
@@ -74,10 +89,11 @@ def occurrence_jsonl(table: OccurrenceTable) -> bytes:
         provenance.pop("occurrenceID")
         provenance["confidence"] = row.result.confidence
         provenance["flags"] = row.result.flags
+        values = row.values
         obj = {
-            "occurrenceID": row.values["occurrenceID"],
+            "occurrenceID": row.occurrence_id,
             "status": row.result.status,
-            "dwc": {c: row.values[c] for c in table.columns if c in row.values},
+            "dwc": {c: values[c] for c in table.columns if c in values},
             "provenance": provenance,
         }
         out += orjson.dumps(obj, option=orjson.OPT_APPEND_NEWLINE)

@@ -15,8 +15,10 @@ Example::
 from __future__ import annotations
 
 import io
+import os
 import xml.etree.ElementTree as ET
 import zipfile
+from pathlib import Path
 
 from herbx.dwc.export_csv import DELIMITER, LINE_END, QUOTE, read_csv_header
 from herbx.dwc.terms import DWC_NS, term_uri
@@ -63,6 +65,21 @@ def meta_xml(csv_data: bytes, *, location: str = DATA_FILE) -> bytes:
         ET.SubElement(core, f"{{{TEXT_NS}}}field", {"index": str(index), "term": term_uri(term)})
     ET.indent(root)
     return bytes(ET.tostring(root, encoding="utf-8", xml_declaration=True))
+
+
+def write_dwca(path: Path, csv_path: Path, eml_data: bytes) -> None:
+    """Write the archive to ``path`` from a CSV file on disk (streamed, not held in memory).
+
+    ``meta.xml`` is generated from the first line of ``csv_path``: the file that goes in.
+    """
+    with open(csv_path, "rb") as fh:
+        header_line = fh.readline()
+    tmp = path.with_name(f".{path.name}.tmp")
+    with zipfile.ZipFile(tmp, "w", compression=zipfile.ZIP_DEFLATED) as zf:
+        zf.writestr("meta.xml", meta_xml(header_line))
+        zf.writestr("eml.xml", eml_data)
+        zf.write(csv_path, DATA_FILE)
+    os.replace(tmp, path)
 
 
 def dwca_bytes(csv_data: bytes, eml_data: bytes) -> bytes:

@@ -27,7 +27,7 @@ Example::
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 from urllib.parse import quote
@@ -63,11 +63,31 @@ PROVENANCE_COLUMNS = (
 
 @dataclass
 class ExportRow:
-    """One specimen in the table: its Darwin Core values and where they came from."""
+    """One specimen in the table: its Darwin Core values and where they came from.
 
-    values: dict[str, str]
+    :attr:`values` is built when asked for, so a large table holds only references to
+    the results it came from.
+    """
+
+    occurrence_id: str
     result: SpecimenResult
     run_id: str
+    media: str
+
+    @property
+    def values(self) -> dict[str, str]:
+        """Column name -> value for the non-empty columns of this row."""
+        values = {"occurrenceID": self.occurrence_id, "basisOfRecord": BASIS_OF_RECORD}
+        dwc = self.result.dwc
+        for term in EXTRACTED_TERMS:
+            value = dwc.get(term)
+            if value:
+                values[term] = clean_text(value)
+        values["associatedMedia"] = self.media
+        dyn = _dynamic_properties(self.result)
+        if dyn:
+            values["dynamicProperties"] = dyn
+        return values
 
 
 @dataclass
@@ -79,10 +99,12 @@ class OccurrenceTable:
     excluded_failed: int = 0
     warnings: list[str] = field(default_factory=list)
 
-    def records(self) -> list[list[str]]:
+    def records(self) -> Iterator[list[str]]:
         """Rows as lists of strings in :attr:`columns` order (empty string when absent)."""
         cols = self.columns
-        return [[row.values.get(c, "") for c in cols] for row in self.rows]
+        for row in self.rows:
+            values = row.values
+            yield [values.get(c, "") for c in cols]
 
 
 def _catalog_id(result: SpecimenResult, institution_code: str | None) -> str | None:
@@ -169,18 +191,17 @@ def build_table(
         if occurrence_id in used:  # the same image under two hashes cannot happen; be safe
             occurrence_id = f"urn:sha256:{result.sha256}"
         used.add(occurrence_id)
-        values: dict[str, str] = {"occurrenceID": occurrence_id, "basisOfRecord": BASIS_OF_RECORD}
-        for term in EXTRACTED_TERMS:
-            value = result.dwc.get(term)
-            if value:
-                values[term] = clean_text(value)
         media = result.image.replace("\\", "/")
-        values["associatedMedia"] = f"{base}/{media.lstrip('/')}" if base else media
-        dyn = _dynamic_properties(result)
-        if dyn:
-            values["dynamicProperties"] = dyn
-        table.rows.append(ExportRow(values=values, result=result, run_id=run_id))
-    present = {c for row in table.rows for c in row.values}
+        row = ExportRow(
+            occurrence_id=occurrence_id,
+            result=result,
+            run_id=run_id,
+            media=f"{base}/{media.lstrip('/')}" if base else media,
+        )
+        table.rows.append(row)
+    present: set[str] = set()
+    for row in table.rows:
+        present.update(row.values)
     table.columns = [
         c for c in (*LEADING, *EXTRACTED_TERMS, *TRAILING) if c in present or c in LEADING
     ]
@@ -192,7 +213,7 @@ def provenance_rows(table: OccurrenceTable) -> Iterable[list[str]]:
     for row in table.rows:
         r = row.result
         yield [
-            row.values["occurrenceID"],
+            row.occurrence_id,
             r.image,
             r.sha256,
             r.status,

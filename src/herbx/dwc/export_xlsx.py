@@ -48,7 +48,7 @@ def occurrence_xlsx(table: OccurrenceTable) -> bytes:
     wb = openpyxl.Workbook()
     ws = wb.active
     ws.title = "occurrence"
-    _fill(ws, table.columns, table.records())
+    _fill(ws, table.columns, list(table.records()))
     _fill(wb.create_sheet("provenance"), PROVENANCE_COLUMNS, list(provenance_rows(table)))
     buf = io.BytesIO()
     wb.save(buf)

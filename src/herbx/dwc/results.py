@@ -18,6 +18,7 @@ Example::
 from __future__ import annotations
 
 import os
+import sys
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -32,7 +33,7 @@ class RunResultsError(ValueError):
     """A run directory cannot be read. ``str()`` is one line naming the file (and line)."""
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class SpecimenResult:
     """One image's result as written by the runner (see the module docs for which line)."""
 
@@ -47,13 +48,26 @@ class SpecimenResult:
     engine: str | None = None
     model: str | None = None
     settings_hash: str | None = None
-    flags: list[dict[str, Any]] = field(default_factory=list)
-    confidence: dict[str, float] = field(default_factory=dict)
+    flags_json: str = "[]"
+    """``flags`` as compact JSON: a million parsed lists would not fit in memory."""
+    confidence_json: str = "{}"
     raw_text: str | None = None
     timestamp: str | None = None
     image_path: str | None = None
     line: int = 0
     """Line of ``raw.jsonl`` this result came from."""
+
+    @property
+    def flags(self) -> list[dict[str, Any]]:
+        """Normalization flags: ``[{"term", "value", "problem"}, ...]``."""
+        value = orjson.loads(self.flags_json)
+        return value if isinstance(value, list) else []
+
+    @property
+    def confidence(self) -> dict[str, float]:
+        """Per-term confidence in 0..1."""
+        value = orjson.loads(self.confidence_json)
+        return value if isinstance(value, dict) else {}
 
     @property
     def succeeded(self) -> bool:
@@ -66,27 +80,34 @@ class SpecimenResult:
         return self.image.replace("\\", "/").rsplit("/", 1)[-1]
 
     @classmethod
-    def from_line(cls, obj: Mapping[str, Any], line: int) -> SpecimenResult:
-        """Build from one parsed ``raw.jsonl`` object (already validated)."""
+    def from_line(
+        cls, obj: Mapping[str, Any], line: int, *, keep_text: bool = True
+    ) -> SpecimenResult:
+        """Build from one parsed ``raw.jsonl`` object (already validated).
+
+        Values repeated on every line (engine, model, run id...) are interned, and
+        ``keep_text=False`` drops ``raw_text``, so a million results fit in memory.
+        """
         dwc = obj.get("dwc") or {}
         confidence = obj.get("confidence") or {}
         return cls(
             sha256=str(obj["sha256"]),
             image=str(obj.get("image") or obj.get("image_path") or obj["sha256"]),
-            status=str(obj["status"]),
+            status=_intern(obj["status"]) or "failed",
             dwc={str(k): str(v) for k, v in dwc.items() if v not in (None, "")},
             specimen_id=_opt(obj.get("specimen_id")),
-            run_id=_opt(obj.get("run_id")),
-            reason=_opt(obj.get("reason")),
+            run_id=_intern(obj.get("run_id")),
+            reason=_intern(obj.get("reason")),
             message=_opt(obj.get("message")),
-            engine=_opt(obj.get("engine")),
-            model=_opt(obj.get("model")),
-            settings_hash=_opt(obj.get("settings_hash")),
-            flags=[f for f in obj.get("flags") or [] if isinstance(f, dict)],
-            confidence={
-                str(k): float(v) for k, v in confidence.items() if isinstance(v, int | float)
-            },
-            raw_text=_opt(obj.get("raw_text")),
+            engine=_intern(obj.get("engine")),
+            model=_intern(obj.get("model")),
+            settings_hash=_intern(obj.get("settings_hash")),
+            flags_json=_compact([f for f in obj.get("flags") or [] if isinstance(f, dict)], "[]"),
+            confidence_json=_compact(
+                {str(k): float(v) for k, v in confidence.items() if isinstance(v, int | float)},
+                "{}",
+            ),
+            raw_text=_opt(obj.get("raw_text")) if keep_text else None,
             timestamp=_opt(obj.get("timestamp")),
             image_path=_opt(obj.get("image_path")),
             line=line,
@@ -95,6 +116,15 @@ class SpecimenResult:
 
 def _opt(value: Any) -> str | None:
     return None if value is None else str(value)
+
+
+def _compact(value: Any, empty: str) -> str:
+    # decoded to str: orjson's bytes keep their over-allocated buffer (kilobytes each)
+    return orjson.dumps(value).decode() if value else empty
+
+
+def _intern(value: Any) -> str | None:
+    return None if value is None else sys.intern(str(value))
 
 
 def _validate(obj: dict[str, Any]) -> str | None:
@@ -154,12 +184,15 @@ class RunResults:
         return str(engine or model or "unknown")
 
 
-def load_run(run_dir: str | os.PathLike[str], *, lenient: bool = False) -> RunResults:
+def load_run(
+    run_dir: str | os.PathLike[str], *, lenient: bool = False, keep_text: bool = False
+) -> RunResults:
     """Read ``raw.jsonl`` and ``run.json`` of a run directory.
 
     A torn final line is skipped and noted; a corrupt line raises :class:`RunResultsError`
     naming it (``lenient=True`` skips and notes it instead). A missing ``run.json`` is
-    fine (an empty manifest); an unreadable one is an error.
+    fine (an empty manifest); an unreadable one is an error. ``raw_text`` (the engine's
+    OCR text or answer) is only kept with ``keep_text=True``.
     """
     path = Path(run_dir)
     if not path.exists():
@@ -175,7 +208,7 @@ def load_run(run_dir: str | os.PathLike[str], *, lenient: bool = False) -> RunRe
     try:
         for obj, line in reader:
             lines += 1
-            result = SpecimenResult.from_line(obj, line)
+            result = SpecimenResult.from_line(obj, line, keep_text=keep_text)
             previous = chosen.get(result.sha256)
             if previous is not None and previous.succeeded and not result.succeeded:
                 continue
