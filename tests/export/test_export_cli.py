@@ -116,3 +116,16 @@ def test_metadata_from_config_file(runner: CliRunner, run_dir: Path, tmp_path: P
     assert "warning" not in result.stderr
     with zipfile.ZipFile(run_dir / "export" / "dwca.zip") as zf:
         assert "<title>From config</title>" in zf.read("eml.xml").decode()
+
+
+def test_nothing_succeeded_is_warned(runner: CliRunner, tmp_path: Path) -> None:
+    run = RunBuilder(tmp_path / "dead")
+    run.add("a.jpg", {})
+    result = runner.invoke(app, ["export", str(run.write()), "-f", "csv"])
+    assert result.exit_code == 0
+    assert "no record to export: 1 failed record(s) left out" in result.stderr
+    assert (
+        (tmp_path / "dead" / "export" / "occurrence.csv")
+        .read_text()
+        .startswith('"occurrenceID","basisOfRecord"')
+    )

@@ -130,6 +130,11 @@ def export_runs(
         media_base_url=options.media_base_url or None,
     )
     warnings = list(table.warnings)
+    if not table.rows:
+        hint = " (add --include-failed to export them flagged)" if table.excluded_failed else ""
+        warnings.append(
+            f"no record to export: {table.excluded_failed} failed record(s) left out{hint}"
+        )
     files: list[Path] = []
 
     def put(name: str, data: bytes) -> None:
