@@ -298,7 +298,7 @@ def components() -> dict[str, float]:
     parts: dict[str, Callable[[], Any]] = {
         "UTC timestamp (UtcClock.now)": clock.now,
         "orjson serialization (dumps_event)": lambda: dumps_event(env),
-        "Event object (frozen dataclass)": lambda: Event(
+        "Event object (NamedTuple)": lambda: Event(
             "specimen.completed", done_data, ts, 2, "b"
         ),
         "bus lock (RLock)": locked,

@@ -18,6 +18,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+import orjson
+
 from herbx.events.async_consumer import AsyncHandler
 from herbx.events.clock import UtcClock
 from herbx.events.errors import BusClosedError, StopRun
@@ -25,6 +27,11 @@ from herbx.events.types import DURABLE_EVENTS, ENVELOPE_VERSION, Event, Extracti
 from herbx.events.writer import FsyncPolicy, LogWriter, dumps_event
 
 Handler = Callable[[Event], Any]
+# Event is a NamedTuple; building it through tuple.__new__ skips the keyword-handling
+# __new__ on the hot path (the field order is fixed by the class).
+_new_event = tuple.__new__
+_dumps = orjson.dumps
+_APPEND_NEWLINE = orjson.OPT_APPEND_NEWLINE
 logger = logging.getLogger("herbx.events")
 
 _CONSUMER_ERROR = ExtractionEvent.CONSUMER_ERROR.value
@@ -40,7 +47,7 @@ def handler_name(handler: Callable[..., Any]) -> str:
     return name or type(handler).__name__
 
 
-@dataclass
+@dataclass(slots=True)
 class _Entry:
     pattern: str
     handler: Handler
@@ -188,7 +195,9 @@ class HybridEventBus:
         """
         if self._pending_errors:
             self._flush_async_errors()
-        return self._emit(str(event_type), data if data is not None else {})
+        if type(event_type) is not str:
+            event_type = str(event_type)
+        return self._emit(event_type, data if data is not None else {})
 
     def _emit(self, event_type: str, data: dict[str, Any]) -> Event:
         with self._lock:
@@ -203,38 +212,44 @@ class HybridEventBus:
                     self.run_id = str(rid)
             seq = self._seq + 1
             timestamp = self._clock.now()
-            line = dumps_event(
-                {
-                    "v": ENVELOPE_VERSION,
-                    "seq": seq,
-                    "run_id": self.run_id,
-                    "event_type": event_type,
-                    "timestamp": timestamp,
-                    "data": data,
-                }
-            )
+            envelope = {
+                "v": ENVELOPE_VERSION,
+                "seq": seq,
+                "run_id": self.run_id,
+                "event_type": event_type,
+                "timestamp": timestamp,
+                "data": data,
+            }
+            try:
+                line = _dumps(envelope, option=_APPEND_NEWLINE)
+            except TypeError:
+                line = dumps_event(envelope)  # retries with wider options, or names the key
             if self._writer is not None:
-                self._writer.write(line, durable=event_type in DURABLE_EVENTS)
+                self._writer.write(line, event_type in DURABLE_EVENTS)
             self._seq = seq
-            event = Event(event_type, data, timestamp, seq, self.run_id)
+            event = _new_event(
+                Event, (event_type, data, timestamp, seq, self.run_id, ENVELOPE_VERSION, None)
+            )
             self._dispatch(event)
             return event
 
     def _dispatch(self, event: Event) -> None:
         stop: StopRun | None = None
-        for entry in self._route(event.event_type):
-            if not entry.active:
-                continue
-            if entry.async_handler is not None:
+        route = self._routes.get(event.event_type)
+        if route is None:
+            route = self._route(event.event_type)
+        for entry in route:
+            if entry.async_handler is None:
+                if entry.active:
+                    try:
+                        entry.handler(event)
+                    except StopRun as exc:
+                        if stop is None:
+                            stop = exc
+                    except Exception as exc:
+                        self._record_consumer_error(entry.name, event, exc)
+            elif entry.active:
                 entry.async_handler.put(event)
-                continue
-            try:
-                entry.handler(event)
-            except StopRun as exc:
-                if stop is None:
-                    stop = exc
-            except Exception as exc:
-                self._record_consumer_error(entry.name, event, exc)
         if stop is not None:
             raise stop
 

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import Any
+from typing import Any, NamedTuple
 
 #: Version of the envelope written to ``events.jsonl``. Readers upgrade older versions.
 ENVELOPE_VERSION = 1
@@ -56,12 +55,13 @@ TERMINAL_EVENTS = frozenset(
 )
 
 
-@dataclass(frozen=True, slots=True)
-class Event:
+class Event(NamedTuple):
     """One event as written to and read from ``events.jsonl``.
 
     ``event_type``, ``timestamp`` and ``data`` are the keys of the original guide; ``v``,
-    ``seq`` and ``run_id`` make a log self-describing and gaps detectable.
+    ``seq`` and ``run_id`` make a log self-describing and gaps detectable; ``line`` is the
+    line number when the event was read from a file. Immutable (a tuple underneath), which
+    also makes it the cheapest object to build once per event on the hot path.
     """
 
     event_type: str
@@ -70,7 +70,7 @@ class Event:
     seq: int
     run_id: str | None = None
     v: int = ENVELOPE_VERSION
-    line: int | None = field(default=None, compare=False)
+    line: int | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """The envelope as written to the log (key order as on disk)."""

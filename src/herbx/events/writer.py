@@ -15,6 +15,7 @@ from herbx.events.log import scan_tail
 
 FsyncPolicy = Literal["interval", "always", "never"]
 
+_monotonic = time.monotonic
 _ORJSON_OPTS = orjson.OPT_SERIALIZE_NUMPY | orjson.OPT_NON_STR_KEYS
 
 
@@ -106,20 +107,20 @@ class LogWriter:
             os.fsync(fh.fileno())
         return backup
 
-    def write(self, line: bytes, *, durable: bool = False) -> None:
+    def write(self, line: bytes, durable: bool = False) -> None:
         """Append one serialized line, flush it, and fsync as the policy says."""
         fh = self._fh
         fh.write(line)
         fh.flush()
         policy = self.fsync_policy
-        if policy == "always" or durable:
-            os.fsync(self._fd)
-            self._last_sync = time.monotonic()
-        elif policy == "interval":
-            now = time.monotonic()
+        if policy == "interval" and not durable:
+            now = _monotonic()
             if now - self._last_sync >= self.fsync_interval:
                 os.fsync(self._fd)
                 self._last_sync = now
+        elif policy == "always" or durable:
+            os.fsync(self._fd)
+            self._last_sync = _monotonic()
 
     def sync(self) -> None:
         """Flush and fsync now."""

@@ -13,42 +13,83 @@ from herbx.events.types import Event, ExtractionEvent
 
 
 class LatencyHistogram:
-    """Log-bucketed histogram: percentiles within about 2.5 % in constant memory."""
+    """Log-bucketed histogram: percentiles within about 2.5 % in constant memory.
 
-    __slots__ = ("_buckets", "count", "max", "min", "total")
+    ``add()`` only appends to a small buffer; the buffer is folded into the buckets in
+    batches (and before any read), which keeps the per-specimen cost to a list append.
+    """
+
+    __slots__ = ("_buckets", "_buffer", "_count", "_max", "_min", "_total")
     _RATIO = math.log(1.05)
+    _BATCH = 1024
 
     def __init__(self) -> None:
         self._buckets: Counter[int] = Counter()
-        self.count = 0
-        self.total = 0.0
-        self.min = math.inf
-        self.max = 0.0
+        self._buffer: list[float] = []
+        self._count = 0
+        self._total = 0.0
+        self._min = math.inf
+        self._max = 0.0
 
     def add(self, value_ms: float) -> None:
-        """Record one latency in milliseconds (negative values are ignored)."""
-        if value_ms < 0 or value_ms != value_ms:
+        """Record one latency in milliseconds (negative and NaN values are ignored)."""
+        buf = self._buffer
+        buf.append(value_ms)
+        if len(buf) >= self._BATCH:
+            self._fold()
+
+    def _fold(self) -> None:
+        buf = [v for v in self._buffer if v >= 0]  # also drops NaN
+        self._buffer = []
+        if not buf:
             return
-        self._buckets[int(math.log(value_ms + 1.0) / self._RATIO)] += 1
-        self.count += 1
-        self.total += value_ms
-        if value_ms < self.min:
-            self.min = value_ms
-        if value_ms > self.max:
-            self.max = value_ms
+        ratio = self._RATIO
+        log = math.log
+        buckets = self._buckets
+        for v in buf:
+            buckets[int(log(v + 1.0) / ratio)] += 1
+        self._count += len(buf)
+        self._total += math.fsum(buf)
+        self._min = min(self._min, min(buf))
+        self._max = max(self._max, max(buf))
+
+    @property
+    def count(self) -> int:
+        """Values recorded."""
+        self._fold()
+        return self._count
+
+    @property
+    def total(self) -> float:
+        """Sum of the values recorded."""
+        self._fold()
+        return self._total
+
+    @property
+    def min(self) -> float:
+        """Smallest value (inf when empty)."""
+        self._fold()
+        return self._min
+
+    @property
+    def max(self) -> float:
+        """Largest value (0.0 when empty)."""
+        self._fold()
+        return self._max
 
     def percentile(self, q: float) -> float | None:
         """Approximate ``q``-th percentile (0-100), or None when empty."""
-        if not self.count:
+        self._fold()
+        if not self._count:
             return None
-        rank = q / 100.0 * self.count
+        rank = q / 100.0 * self._count
         seen = 0
         for bucket in sorted(self._buckets):
             seen += self._buckets[bucket]
             if seen >= rank:
                 mid = math.exp((bucket + 0.5) * self._RATIO) - 1.0
-                return min(max(mid, self.min), self.max)
-        return self.max
+                return min(max(mid, self._min), self._max)
+        return self._max
 
 
 @dataclass
@@ -99,7 +140,11 @@ class MetricsConsumer:
         self.rolling_window = rolling_window
         self.reset()
         event_bus.subscribe(ExtractionEvent.STARTED, self.on_started)
-        event_bus.subscribe("specimen.*", self.on_specimen)
+        # one exact subscription per type: no string comparisons on the hot path
+        event_bus.subscribe(ExtractionEvent.SPECIMEN_PROCESSING, self.on_processing)
+        event_bus.subscribe(ExtractionEvent.SPECIMEN_COMPLETED, self.on_completed)
+        event_bus.subscribe(ExtractionEvent.SPECIMEN_FAILED, self.on_failed)
+        event_bus.subscribe(ExtractionEvent.SPECIMEN_SKIPPED, self.on_skipped)
         event_bus.subscribe("extraction.*", self.on_end)
 
     def reset(self) -> None:
@@ -112,11 +157,15 @@ class MetricsConsumer:
         self.skipped = 0
         self._window: deque[bool] = deque(maxlen=self.rolling_window)
         self._start: float | None = None
-        self._last: float | None = None
+        self._last_ts: str | None = None
         self._in_flight: dict[Any, str] = {}
-        self.latency = LatencyHistogram()
+        self._latency = LatencyHistogram()
+        self._latency_pending: list[float] = []
         self.reasons: Counter[str] = Counter()
         self._coverage: Counter[str] = Counter()
+        # records whose values are all non-empty, counted by their key tuple; expanded into
+        # per-term coverage only when read (bounded: folded into _coverage when large)
+        self._key_sets: Counter[tuple[str, ...]] = Counter()
         self.tokens: Counter[str] = Counter()
         self.cost_usd = 0.0
         self.status = "running"
@@ -129,60 +178,120 @@ class MetricsConsumer:
         self.total = int(total) if isinstance(total, int | float) else None
         self._start = _seconds(event.timestamp)
 
-    def on_specimen(self, event: Event) -> None:
-        """Update counters from ``specimen.*`` events."""
-        # On the hot path of every run: locals and early returns keep it cheap.
-        et = event.event_type
-        data = event.data
-        if et == "specimen.processing":
-            # keep the timestamp text; it is parsed only if the outcome carries no timings
-            if self._start is None:
-                self._start = _seconds(event.timestamp)
-            if len(self._in_flight) < 10_000:  # bounded even if outcomes never arrive
-                self._in_flight[data.get("specimen_id", data.get("sequence"))] = event.timestamp
-            return
-        ts = _seconds(event.timestamp)
+    def on_processing(self, event: Event) -> None:
+        """Remember when a specimen started (the text; parsed only if needed)."""
         if self._start is None:
-            self._start = ts
-        if et == "specimen.skipped":
-            self.skipped += 1
-            return
-        ok = et == "specimen.completed"
-        if not ok and et != "specimen.failed":
-            return
-        self._last = ts
-        self.processed += 1
-        self._window.append(ok)
-        began = self._in_flight.pop(data.get("specimen_id", data.get("sequence")), None)
-        timings = data.get("timings")
-        if isinstance(timings, dict) and isinstance(timings.get("total_ms"), int | float):
-            self.latency.add(float(timings["total_ms"]))
-        elif began is not None:
-            self.latency.add((ts - _seconds(began)) * 1000.0)
-        result = data.get("result")
-        if not isinstance(result, dict):
-            result = {}
-        if ok:
-            self.succeeded += 1
-            dwc = result.get("dwc")
-            if isinstance(dwc, dict):
+            self._start = _seconds(event.timestamp)
+        in_flight = self._in_flight
+        if len(in_flight) < 10_000:  # bounded even if outcomes never arrive
+            data = event.data
+            key = data.get("specimen_id")
+            in_flight[key if key is not None else data.get("sequence")] = event.timestamp
+
+    def on_skipped(self, event: Event) -> None:
+        """Count a specimen a resume (or a duplicate) skipped."""
+        if self._start is None:
+            self._start = _seconds(event.timestamp)
+        self.skipped += 1
+
+    def on_completed(self, event: Event) -> None:
+        """Count a succeeded specimen: rates, latency, field coverage, usage."""
+        result = self._outcome(event, True)
+        self.succeeded += 1
+        dwc = result.get("dwc")
+        if dwc and isinstance(dwc, dict):
+            if all(dwc.values()):
+                key_sets = self._key_sets
+                key_sets[tuple(dwc)] += 1
+                if len(key_sets) > 256:
+                    self._fold_key_sets()
+            else:
                 coverage = self._coverage
                 for term, value in dwc.items():
                     # truthy values are never empty; falsy ones such as 0 still count
                     if value or value not in _EMPTY:
                         coverage[term] += 1
-        else:
-            self.failed += 1
-            self.reasons[str(data.get("reason") or result.get("reason") or "unknown")] += 1
+
+    def on_failed(self, event: Event) -> None:
+        """Count a failed specimen and its reason."""
+        result = self._outcome(event, False)
+        self.failed += 1
+        data = event.data
+        self.reasons[str(data.get("reason") or result.get("reason") or "unknown")] += 1
+
+    def on_specimen(self, event: Event) -> None:
+        """Route any ``specimen.*`` event to its handler (for callers feeding events by hand)."""
+        if event.event_type == "specimen.processing":
+            self.on_processing(event)
+        elif event.event_type == "specimen.completed":
+            self.on_completed(event)
+        elif event.event_type == "specimen.failed":
+            self.on_failed(event)
+        elif event.event_type == "specimen.skipped":
+            self.on_skipped(event)
+
+    def _outcome(self, event: Event, ok: bool) -> dict[str, Any]:
+        # The hot path of every run. Timestamps stay text here: the last one is parsed
+        # when a snapshot is taken, and a latency within the same second is read from the
+        # microsecond digits alone.
+        data = event.data
+        ts = event.timestamp
+        if self._start is None:
+            self._start = _seconds(ts)
+        self._last_ts = ts
+        self.processed += 1
+        self._window.append(ok)
+        key = data.get("specimen_id")
+        began = self._in_flight.pop(key if key is not None else data.get("sequence"), None)
+        timings = data.get("timings")
+        total_ms = timings.get("total_ms") if type(timings) is dict else None
+        pending = self._latency_pending
+        if type(total_ms) is float or type(total_ms) is int:
+            pending.append(float(total_ms))
+        elif began is not None:
+            if began[:20] == ts[:20] and len(ts) == 27 and len(began) == 27:
+                try:
+                    pending.append((int(ts[20:26]) - int(began[20:26])) / 1000.0)
+                except ValueError:
+                    pending.append((_seconds(ts) - _seconds(began)) * 1000.0)
+            else:
+                pending.append((_seconds(ts) - _seconds(began)) * 1000.0)
+        if len(pending) >= 1024:
+            self._fold_latency()
+        result = data.get("result")
+        if type(result) is not dict:
+            result = result if isinstance(result, dict) else {}
         usage = data.get("usage") or result.get("usage")
-        if isinstance(usage, dict):
-            for key in ("prompt_tokens", "completion_tokens", "total_tokens"):
-                value = usage.get(key)
+        if usage and isinstance(usage, dict):
+            for name in ("prompt_tokens", "completion_tokens", "total_tokens"):
+                value = usage.get(name)
                 if isinstance(value, int):
-                    self.tokens[key] += value
+                    self.tokens[name] += value
             cost = usage.get("cost_usd")
             if isinstance(cost, int | float):
                 self.cost_usd += float(cost)
+        return result
+
+    def _fold_latency(self) -> None:
+        pending = self._latency_pending
+        if pending:
+            add = self._latency.add
+            for value in pending:
+                add(value)
+            pending.clear()
+
+    @property
+    def latency(self) -> LatencyHistogram:
+        """Latency histogram (milliseconds) of the specimens processed so far."""
+        self._fold_latency()
+        return self._latency
+
+    def _fold_key_sets(self) -> None:
+        coverage = self._coverage
+        for keys, count in self._key_sets.items():
+            for term in keys:
+                coverage[term] += count
+        self._key_sets.clear()
 
     def on_end(self, event: Event) -> None:
         """Record how the run ended."""
@@ -194,10 +303,15 @@ class MetricsConsumer:
         elif et == "extraction.interrupted":
             self.status = "interrupted"
 
+    def _folded_coverage(self) -> Counter[str]:
+        self._fold_key_sets()
+        return self._coverage
+
     def snapshot(self) -> MetricsSnapshot:
         """The current numbers (cheap: call it as often as a panel refreshes)."""
         processed = self.processed
-        elapsed = (self._last - self._start) if (self._start is not None and self._last) else 0.0
+        last = _seconds(self._last_ts) if self._last_ts else None
+        elapsed = (last - self._start) if (self._start is not None and last) else 0.0
         per_minute = processed / elapsed * 60.0 if elapsed > 0 else 0.0
         eta = None
         if self.total is not None and per_minute > 0:
@@ -225,7 +339,9 @@ class MetricsConsumer:
                 "max": h.max if h.count else None,
             },
             failure_reasons=dict(self.reasons.most_common()),
-            field_coverage={k: v / self.succeeded for k, v in sorted(self._coverage.items())}
+            field_coverage={
+                k: v / self.succeeded for k, v in sorted(self._folded_coverage().items())
+            }
             if self.succeeded
             else {},
             tokens=dict(self.tokens),
@@ -237,12 +353,30 @@ class MetricsConsumer:
 _EMPTY: tuple[Any, ...] = (None, "", [], {})
 
 _fromisoformat = datetime.fromisoformat
+_second_cache: dict[str, float] = {}
 
 
 def _seconds(timestamp: str) -> float:
-    """Epoch seconds of a log timestamp (0.0 when it cannot be read)."""
+    """Epoch seconds of a log timestamp (0.0 when it cannot be read).
+
+    herbx's own form (``2026-11-26T19:03:12.123456Z``) is read from a per-second cache plus
+    the microseconds; anything else goes through ``datetime.fromisoformat``.
+    """
+    if len(timestamp) == 27 and timestamp[19] == "." and timestamp[26] == "Z":
+        prefix = timestamp[:19]
+        base = _second_cache.get(prefix)
+        if base is None:
+            try:
+                base = _fromisoformat(prefix + "+00:00").timestamp()
+            except ValueError:
+                return 0.0
+            if len(_second_cache) > 4096:
+                _second_cache.clear()
+            _second_cache[prefix] = base
+        micros = timestamp[20:26]
+        if micros.isdigit():
+            return base + int(micros) / 1_000_000
     try:
-        # Python 3.11 reads herbx's "...Z" form directly, the cheapest path per event
         return _fromisoformat(timestamp).timestamp()
     except (ValueError, TypeError):
         pass
