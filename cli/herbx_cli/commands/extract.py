@@ -104,6 +104,13 @@ def extract(
             help="Override a config value, e.g. engines.simulate.success_rate=0 (repeatable).",
         ),
     ] = None,
+    notify: Annotated[
+        list[str] | None,
+        typer.Option(
+            help="Apprise URL to notify on a stop, a systemic error, a warning and the end "
+            "(repeatable; else HERBX_NOTIFY, else [notify] urls). Never shown unmasked.",
+        ),
+    ] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress output.")] = False,
     plain: Annotated[bool, typer.Option(help="Plain progress lines even on a terminal.")] = False,
     json_out: Annotated[
@@ -128,6 +135,8 @@ def extract(
         herbx extract images/ -o runs/batch3        # the same directory again resumes
 
         herbx extract images/ --limit 5 --engine simulate --set engines.simulate.success_rate=0
+
+        herbx extract images/ --notify "ntfy://my-topic" --notify "mailto://user:pass@example.org"
     """
     overrides: dict[str, Any] = parse_set(set_ or [])
     run_over: dict[str, Any] = {}
@@ -152,6 +161,7 @@ def extract(
             retry_failed=retry_failed,
             new_settings=new_settings,
             handle_sigterm=True,
+            notify=notify or (),
         )
     except (ExtractionError, ConfigError) as exc:
         out.error(str(exc))

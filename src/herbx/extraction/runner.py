@@ -39,6 +39,7 @@ from herbx.events.clock import UtcClock
 from herbx.events.consumers import ValidationConsumer
 from herbx.events.errors import StopRun
 from herbx.events.types import ExtractionEvent as EV
+from herbx.extraction.attachments import AttachmentError, RunAttachments
 from herbx.extraction.discovery import Discovery, DiscoveryError, ImageFile, discover
 from herbx.extraction.executors import Executor, InlineExecutor, ProcessExecutor, ThreadExecutor
 from herbx.extraction.images import DEFAULT_MAX_PIXELS, ImageLoadError, read_bytes
@@ -187,6 +188,8 @@ class ExtractionRun:
             ``tick()`` method is ticked about four times a second from the driver thread.
         engine: an already built engine (tests, embedding); default from the registry.
         handle_sigterm: treat SIGTERM like Ctrl-C (the CLI sets it).
+        notify: notification URLs (``--notify``); else ``HERBX_NOTIFY``, else
+            ``[notify] urls``. ``[metrics_db]`` decides whether ``metrics.sqlite`` is written.
     """
 
     def __init__(
@@ -204,6 +207,7 @@ class ExtractionRun:
         consumers: Sequence[ConsumerFactory] = (),
         engine: Engine | None = None,
         handle_sigterm: bool = False,
+        notify: Sequence[str] = (),
     ) -> None:
         from herbx.config import deep_merge
 
@@ -218,6 +222,10 @@ class ExtractionRun:
         self.retry_failed = retry_failed
         self.consumer_factories = list(consumers)
         self.handle_sigterm = handle_sigterm
+        try:
+            self.attachments = RunAttachments(cfg, notify=notify)
+        except AttachmentError as exc:
+            raise ExtractionError(str(exc)) from None
         if limit is not None and limit < 1:
             raise ExtractionError(f"--limit must be at least 1, got {limit}")
 
@@ -328,6 +336,7 @@ class ExtractionRun:
             vcfg = dict(cfg.get("validation", {}))
             validator = ValidationConsumer(bus, **vcfg, emit_failure=False)
             self.validator = validator  # consumers may read its state from the start
+            self.attachments.attach(bus, rd.path)
             tickers = []
             for factory in self.consumer_factories:
                 made = factory(bus)
@@ -575,6 +584,10 @@ class ExtractionRun:
                 executor.shutdown(wait=True)
             raw.close()
             bus.close()
+            try:
+                self.attachments.close()
+            except Exception:
+                logger.exception("closing the metrics database failed")
             try:
                 self.engine.close()
             except Exception:
