@@ -6,7 +6,7 @@ import os
 from pathlib import Path
 
 import pytest
-from conftest import simulated_run
+from dashboard_helpers import simulated_run
 from prometheus_client.parser import text_string_to_metric_families
 from starlette.testclient import TestClient
 from typer.testing import CliRunner

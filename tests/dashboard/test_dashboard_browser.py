@@ -15,7 +15,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from conftest import simulated_run
+from dashboard_helpers import simulated_run
 
 CHROMIUM = os.environ.get("HERBX_CHROMIUM", "/usr/bin/chromium")
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
@@ -78,7 +78,7 @@ def test_live_run_in_a_real_browser(dashboard_server: tuple[str, Path], tmp_path
     url, root = dashboard_server
     run_dir = root / "live-run"
     images = tmp_path / "images"
-    from conftest import make_images
+    from dashboard_helpers import make_images
 
     make_images(images, 40)  # made before the run starts, so the run itself is paced only
     outcome: dict[str, str] = {}

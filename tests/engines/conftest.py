@@ -5,9 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
-from fake_openai_server import FakeOpenAIServer
-
-OPENAI_TEST_KEY = "sk-test-0123456789abcdef-SECRET"
+from fake_openai_server import OPENAI_TEST_KEY, FakeOpenAIServer
 
 
 @pytest.fixture

@@ -15,6 +15,9 @@ from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
+#: The only key the fake server accepts; tests check it never leaks.
+OPENAI_TEST_KEY = "sk-test-0123456789abcdef-SECRET"
+
 
 @dataclass
 class Reply:

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import json
 
-from conftest import OPENAI_TEST_KEY
-from fake_openai_server import FakeOpenAIServer, Reply
+from fake_openai_server import OPENAI_TEST_KEY, FakeOpenAIServer, Reply
 from typer.testing import CliRunner
 
 from herbx_cli.app import app

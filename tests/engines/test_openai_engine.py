@@ -10,8 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import OPENAI_TEST_KEY
-from fake_openai_server import FakeOpenAIServer, Reply
+from fake_openai_server import OPENAI_TEST_KEY, FakeOpenAIServer, Reply
 from PIL import Image
 
 from herbx.engines.base import (

@@ -5,8 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from conftest import OPENAI_TEST_KEY
-from fake_openai_server import FakeOpenAIServer, Reply
+from fake_openai_server import OPENAI_TEST_KEY, FakeOpenAIServer, Reply
 from PIL import Image
 from typer.testing import CliRunner
 
@@ -44,7 +43,8 @@ def extract(server: FakeOpenAIServer, src: Path, out: Path, key: str) -> object:
 
 
 def all_text(run_dir: Path) -> str:
-    return "".join(p.read_text(encoding="utf-8") for p in run_dir.iterdir() if p.is_file())
+    """Every file of the run directory (metrics.sqlite included), bytes read as latin-1."""
+    return "".join(p.read_bytes().decode("latin-1") for p in run_dir.iterdir() if p.is_file())
 
 
 def test_run_records_retries_usage_and_cost_and_never_the_key(tmp_path: Path) -> None:
