@@ -26,6 +26,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+from herbx.analysis.fastscan import scan_into
 from herbx.analysis.timeline import CrossingDetector, OutcomeTimeline, sparkline
 from herbx.events.clock import parse_timestamp
 from herbx.events.consumers.metrics import LatencyHistogram
@@ -523,6 +524,25 @@ def summarize(
 
         s = summarize("runs/r1/events.jsonl", lenient=True)
         s.status, s.reason, s.success_rate
+    """
+    builder = SummaryBuilder(
+        str(Path(path)), warning_threshold=warning_threshold, warning_window=warning_window
+    )
+    report = LogReport()
+    scan_into(path, builder, report, lenient=lenient)
+    return builder.result(report)
+
+
+def summarize_plain(
+    path: str | os.PathLike[str],
+    *,
+    lenient: bool = False,
+    warning_threshold: float = 0.7,
+    warning_window: int = 50,
+) -> LogSummary:
+    """:func:`summarize` the plain way: :class:`EventLog` feeding :meth:`SummaryBuilder.add`.
+
+    The reference the fast reader is tested against; same arguments and results.
     """
     log = EventLog(path, lenient=lenient)
     builder = SummaryBuilder(

@@ -1,0 +1,249 @@
+"""The fast reading loop behind :func:`herbx.analysis.summarize`.
+
+It gives exactly what ``EventLog(path).iter_dicts()`` fed into ``SummaryBuilder.add`` gives
+(the same numbers, the same torn-tail, corrupt-line and lenient rules, the same
+:class:`~herbx.events.log.LogError` texts), with less work per line:
+
+
+- every line is still parsed by orjson (so validity never depends on a guess about its
+  shape), but the envelope checks and the bookkeeping of the two types that make up almost
+  every log (``specimen.processing`` and the outcomes) run inline, without the generator,
+  the per-event method calls and the helper calls of the general path;
+- any other line (other event types, older envelope versions, anything odd) goes through
+  the general code: :func:`~herbx.events.log.upgrade_envelope` and ``SummaryBuilder.add``.
+
+Example::
+
+    from herbx.analysis.fastscan import scan_into
+    from herbx.analysis.summary import SummaryBuilder
+    from herbx.events.log import LogReport
+
+    builder, report = SummaryBuilder("events.jsonl"), LogReport()
+    scan_into("events.jsonl", builder, report)
+    summary = builder.result(report)
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, BinaryIO
+
+import orjson
+
+from herbx.events.log import MAX_REPORTED, LogError, LogReport, _why_not_event, upgrade_envelope
+from herbx.events.types import ENVELOPE_VERSION
+
+if TYPE_CHECKING:
+    from herbx.analysis.summary import SummaryBuilder
+
+
+_COMPLETED = "specimen.completed"
+_FAILED = "specimen.failed"
+_PROCESSING = "specimen.processing"
+_EMPTY: tuple[Any, ...] = (None, "", [], {})
+_NOT_ENVELOPE = "not a herbx event envelope (use lenient reading to skip it)"
+_USAGE_KEYS = ("prompt_tokens", "completion_tokens", "total_tokens")
+
+
+def _open(path: Path) -> BinaryIO:
+    try:
+        return open(path, "rb")
+    except FileNotFoundError:
+        raise LogError(path, None, "no such file") from None
+    except IsADirectoryError:
+        raise LogError(path, None, "is a directory, not an event log") from None
+    except OSError as exc:
+        raise LogError(path, None, f"cannot read: {exc.strerror}") from None
+
+
+def scan_into(
+    path: str | os.PathLike[str],
+    builder: SummaryBuilder,
+    report: LogReport,
+    *,
+    lenient: bool = False,
+) -> None:
+    """Read the log at ``path`` into ``builder``, noting what it finds in ``report``.
+
+    Raises :class:`~herbx.events.log.LogError` exactly where the general reader would.
+    """
+    from herbx.analysis.summary import _MAX_IN_FLIGHT, _MAX_KEYS, _seconds
+
+    p = Path(path)
+    loads = orjson.loads
+    decode_error = orjson.JSONDecodeError
+    version = ENVELOPE_VERSION
+    counts = builder.counts
+    in_flight = builder.in_flight
+    timeline_add = builder.timeline.add
+    crossing_add = builder.crossing.add
+    latency_add = builder.latency.add
+    coverage = builder.coverage
+    reasons = builder.reasons
+    reason_example = builder.reason_example
+    tokens = builder.tokens
+    add = builder.add
+    start = builder._start
+    empty = _EMPTY
+    usage_keys = _USAGE_KEYS
+    expected: int | None = None
+    line_no = 0
+    events = 0
+
+    def bad(line: int, reason: str) -> None:
+        if not lenient:
+            raise LogError(p, line, f"{reason} (use lenient reading to skip it)")
+        report.skipped_count += 1
+        if len(report.skipped_lines) < MAX_REPORTED:
+            report.skipped_lines.append((line, reason))
+
+    with _open(p) as fh:
+        for raw in fh:
+            line_no += 1
+            try:
+                obj = loads(raw)
+            except decode_error:
+                if not raw.strip():
+                    continue
+                if not raw.endswith(b"\n"):
+                    report.torn_tail = True
+                    report.torn_tail_line = line_no
+                    break
+                bad(line_no, "not valid JSON")
+                continue
+            if type(obj) is not dict:
+                bad(line_no, "a JSON value that is not an event object")
+                continue
+            et = obj.get("event_type")
+            data: Any = obj.get("data")
+            seq = obj.get("seq")
+            if (
+                obj.get("v") != version
+                or not isinstance(seq, int)
+                or type(et) is not str
+                or type(data) is not dict
+            ):
+                upgraded = upgrade_envelope(obj, line_no)
+                if upgraded is None:
+                    bad(line_no, _why_not_event(obj))
+                    continue
+                if upgraded is not obj:
+                    report.upgraded += 1
+                obj = upgraded
+                seq = obj["seq"]
+                et = None  # the general path below
+            if expected is not None and seq != expected:
+                report.seq_gap_count += 1
+                if len(report.seq_gaps) < MAX_REPORTED:
+                    report.seq_gaps.append((line_no, expected, seq))
+            expected = seq + 1
+            events += 1
+            if et is None or (et != _PROCESSING and et != _COMPLETED and et != _FAILED):
+                try:
+                    add(obj, line_no)
+                except ValueError:
+                    if not lenient:
+                        raise LogError(
+                            p,
+                            line_no,
+                            "not a herbx event envelope (use lenient reading to skip it)",
+                        ) from None
+                    report.skipped_lines.append((line_no, "not a herbx event envelope"))
+                continue
+            # -- the inline path: SummaryBuilder.add for the hot types ------------------
+            ts = obj.get("timestamp")
+            if type(ts) is not str:
+                ts = ""
+            builder.events += 1
+            if et in counts or len(counts) < _MAX_KEYS:
+                counts[et] += 1
+            else:
+                counts["(other types)"] += 1
+            if ts:
+                builder.last_event_at = ts
+            if builder.seg is None:
+                start({}, ts, line_no, implicit=True)
+            if et == _PROCESSING:
+                key = data.get("specimen_id", data.get("sequence"))
+                if len(in_flight) < _MAX_IN_FLIGHT and isinstance(key, str | int):
+                    in_flight[key] = ts
+                continue
+            # -- SummaryBuilder._outcome -----------------------------------------------
+            ok = et == _COMPLETED
+            seg = builder.seg
+            assert seg is not None
+            if builder.first_outcome is None:
+                builder.first_outcome = ts
+            builder.last_outcome = ts
+            builder.processed_in_seg += 1
+            specimen_id = data.get("specimen_id")
+            if type(specimen_id) is not str:
+                specimen_id = None if specimen_id is None else str(specimen_id)
+            sequence = data.get("sequence")
+            if not isinstance(sequence, int) or isinstance(sequence, bool):
+                sequence = None
+            timeline_add(ok)
+            crossing_add(ok, builder.processed_in_seg, specimen_id, sequence, ts)
+            key = data.get("specimen_id", data.get("sequence"))
+            began = in_flight.pop(key, None) if isinstance(key, str | int) else None
+            timings = data.get("timings")
+            total_ms = timings.get("total_ms") if isinstance(timings, dict) else None
+            if (
+                isinstance(total_ms, int | float)
+                and not isinstance(total_ms, bool)
+                and total_ms == total_ms
+            ):
+                latency_add(float(total_ms))
+            elif began:
+                start_s, end_s = _seconds(began), _seconds(ts)
+                if start_s is not None and end_s is not None:
+                    latency_add((end_s - start_s) * 1000.0)
+            result = data.get("result")
+            if not isinstance(result, dict):
+                result = {}
+            if ok:
+                seg.succeeded += 1
+                dwc = result.get("dwc")
+                if isinstance(dwc, dict):
+                    if len(coverage) + len(dwc) <= _MAX_KEYS:
+                        # no bound can be reached: count in C (a str is empty only if "")
+                        coverage.update(
+                            [
+                                t
+                                for t, v in dwc.items()
+                                if (v if type(v) is str else v not in empty)
+                            ],
+                        )
+                    else:
+                        for term, value in dwc.items():
+                            if value not in empty and (
+                                term in coverage or len(coverage) < _MAX_KEYS
+                            ):
+                                coverage[term] += 1
+            else:
+                seg.failed += 1
+                reason = data.get("reason") or result.get("reason") or "unknown"
+                if not isinstance(reason, str):
+                    reason = str(reason)[:80]
+                if reason not in reasons and len(reasons) >= _MAX_KEYS:
+                    reason = "(other reasons)"
+                reasons[reason] += 1
+                if reason not in reason_example:
+                    message = data.get("message")
+                    reason_example[reason] = (
+                        specimen_id,
+                        message[:300] if isinstance(message, str) else None,
+                    )
+            usage = data.get("usage")
+            if not isinstance(usage, dict):
+                usage = result.get("usage")
+            if isinstance(usage, dict):
+                for ukey in usage_keys:
+                    value = usage.get(ukey)
+                    if isinstance(value, int) and not isinstance(value, bool):
+                        tokens[ukey] += value
+                cost = usage.get("cost_usd")
+                if isinstance(cost, int | float) and not isinstance(cost, bool) and cost == cost:
+                    builder.cost = (builder.cost or 0.0) + float(cost)
+    report.events = events
