@@ -14,7 +14,8 @@ from herbx_cli.exit_codes import ExitCode
 
 def dashboard(
     runs: Annotated[
-        Path, typer.Argument(help="Folder of run directories (or one run directory).")
+        Path,
+        typer.Argument(metavar="[RUNS]", help="Folder of run directories (or one run directory)."),
     ] = Path("runs"),
     host: Annotated[
         str | None,

@@ -90,7 +90,9 @@ def _render(report: EvalReport) -> None:
 
 
 def eval_cmd(
-    run_dirs: Annotated[list[Path], typer.Argument(help="Run folder(s) holding raw.jsonl.")],
+    run_dirs: Annotated[
+        list[Path], typer.Argument(metavar="RUN_DIR...", help="Run folder(s) holding raw.jsonl.")
+    ],
     truth: Annotated[
         Path,
         typer.Option("--truth", "-t", help="Truth CSV or JSONL keyed by image name or sha256."),

@@ -53,7 +53,9 @@ def _print_json(value: Any) -> None:
 
 @events_app.command("summary")
 def summary(
-    logs: Annotated[list[Path], typer.Argument(help="One or more events.jsonl files.")],
+    logs: Annotated[
+        list[Path], typer.Argument(metavar="LOG...", help="One or more events.jsonl files.")
+    ],
     as_json: AsJson = False,
     lenient: Lenient = False,
     warning_threshold: Annotated[
@@ -125,7 +127,7 @@ def _validation_defaults() -> dict[str, Any]:
 
 @events_app.command("replay")
 def replay(
-    log: Annotated[Path, typer.Argument(help="The events.jsonl to replay.")],
+    log: Annotated[Path, typer.Argument(metavar="LOG", help="The events.jsonl to replay.")],
     early_checkpoint: Annotated[
         int | None, typer.Option(min=0, help="Check after this many specimens (0 = off).")
     ] = None,
@@ -254,7 +256,9 @@ def _replay_live(log: Path, speed: float, lenient: bool, options: dict[str, Any]
 
 @events_app.command("tail")
 def tail(
-    log: Annotated[Path, typer.Argument(help="The events.jsonl another process is writing.")],
+    log: Annotated[
+        Path, typer.Argument(metavar="LOG", help="The events.jsonl another process is writing.")
+    ],
     raw: Annotated[bool, typer.Option("--raw", help="Print the lines instead of a panel.")] = False,
     lines: Annotated[
         int, typer.Option("--lines", "-n", min=0, help="With --raw: earlier lines to show first.")

@@ -29,7 +29,10 @@ def _warn(message: str) -> None:
 
 def export(
     run_dirs: Annotated[
-        list[Path], typer.Argument(help="Run folder(s) holding raw.jsonl; later ones win.")
+        list[Path],
+        typer.Argument(
+            metavar="RUN_DIR...", help="Run folder(s) holding raw.jsonl; later ones win."
+        ),
     ],
     fmt: Annotated[
         str | None,

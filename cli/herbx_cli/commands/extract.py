@@ -58,7 +58,10 @@ def _summary(result: RunResult) -> dict[str, Any]:
 
 def extract(
     input_dir: Annotated[
-        Path, typer.Argument(help="Folder of specimen images (searched recursively).")
+        Path,
+        typer.Argument(
+            metavar="INPUT_DIR", help="Folder of specimen images (searched recursively)."
+        ),
     ],
     output: Annotated[
         Path | None,

@@ -22,6 +22,7 @@ metrics_app = typer.Typer(
 Source = Annotated[
     Path,
     typer.Argument(
+        metavar="SOURCE",
         help="A run directory, a folder of runs, an events.jsonl or a metrics database.",
         show_default=False,
     ),
@@ -106,7 +107,10 @@ def history(
 @metrics_app.command("ingest")
 def ingest(
     runs: Annotated[
-        Path, typer.Argument(help="A run directory or a folder of runs.", show_default=False)
+        Path,
+        typer.Argument(
+            metavar="RUNS", help="A run directory or a folder of runs.", show_default=False
+        ),
     ],
     db: Annotated[Path, typer.Option("--db", help="Metrics database to add them to.")],
 ) -> None:
