@@ -27,6 +27,7 @@ from herbx.events import (
     ValidationConsumer,
 )
 
+# Also used by herbx.analysis.synthetic, which writes realistic logs for tests.
 _GENERA = ("Carex", "Salix", "Poa", "Juncus", "Ranunculus", "Potentilla", "Artemisia")
 _EPITHETS = ("aquatilis", "arctica", "glauca", "nigra", "repens", "alpina", "frigida")
 

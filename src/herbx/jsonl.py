@@ -30,16 +30,11 @@ from typing import Any
 
 import orjson
 
+from herbx.events.log import LogError
 
-class JsonlError(ValueError):
+
+class JsonlError(LogError):
     """A JSON-lines file cannot be read. ``str()`` is one line: ``path:line: reason``."""
-
-    def __init__(self, path: str | os.PathLike[str], line: int | None, reason: str) -> None:
-        self.path = str(path)
-        self.line = line
-        self.reason = reason
-        where = f"{self.path}:{line}" if line is not None else self.path
-        super().__init__(f"{where}: {reason}")
 
 
 @dataclass

@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from herbx.__about__ import __version__
+from herbx.demo import _EPITHETS, _GENERA
 from herbx.events import (
     EarlyValidationError,
     ExtractionEvent,
@@ -32,8 +33,6 @@ from herbx.events import (
     ValidationConsumer,
 )
 
-_GENERA = ("Carex", "Salix", "Poa", "Juncus", "Ranunculus", "Potentilla", "Artemisia")
-_EPITHETS = ("aquatilis", "arctica", "glauca", "nigra", "repens", "alpina", "frigida")
 _TERMS = ("catalogNumber", "scientificName", "country", "recordedBy", "eventDate", "locality")
 
 #: Failure reasons that mean no further specimen can succeed.
