@@ -25,6 +25,7 @@ Example::
 
 from __future__ import annotations
 
+import io
 import os
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, BinaryIO
@@ -46,15 +47,50 @@ _NOT_ENVELOPE = "not a herbx event envelope (use lenient reading to skip it)"
 _USAGE_KEYS = ("prompt_tokens", "completion_tokens", "total_tokens")
 
 
-def _open(path: Path) -> BinaryIO:
+class _Window(io.RawIOBase):
+    """The bytes ``[start, end)`` of an open file, as a raw stream."""
+
+    def __init__(self, raw: Any, start: int, end: int | None) -> None:
+        super().__init__()
+        raw.seek(start)
+        self._raw = raw
+        self._left = None if end is None else max(end - start, 0)
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        view = memoryview(buffer)
+        if self._left is not None:
+            if self._left <= 0:
+                return 0
+            view = view[: self._left]
+        n: int = self._raw.readinto(view) or 0
+        if self._left is not None:
+            self._left -= n
+        return n
+
+    def close(self) -> None:
+        self._raw.close()
+        super().close()
+
+
+def open_window(path: Path, start: int = 0, end: int | None = None) -> BinaryIO:
+    """Open ``path`` for buffered reading of the bytes from ``start`` to ``end`` (or EOF).
+
+    Raises :class:`~herbx.events.log.LogError` (no such file, a directory, unreadable).
+    """
     try:
-        return open(path, "rb")
+        raw = open(path, "rb", buffering=0)  # noqa: SIM115 - closed with the reader
     except FileNotFoundError:
         raise LogError(path, None, "no such file") from None
     except IsADirectoryError:
         raise LogError(path, None, "is a directory, not an event log") from None
     except OSError as exc:
         raise LogError(path, None, f"cannot read: {exc.strerror}") from None
+    if start == 0 and end is None:
+        return io.BufferedReader(raw, 1 << 16)
+    return io.BufferedReader(_Window(raw, start, end), 1 << 16)
 
 
 def scan_into(
@@ -63,9 +99,12 @@ def scan_into(
     report: LogReport,
     *,
     lenient: bool = False,
-) -> None:
+    end: int | None = None,
+) -> tuple[int, int | None]:
     """Read the log at ``path`` into ``builder``, noting what it finds in ``report``.
 
+    With ``end``, only the bytes before it are read (``end`` must follow a newline).
+    Returns the number of lines read and the ``seq`` expected next (None before any event).
     Raises :class:`~herbx.events.log.LogError` exactly where the general reader would.
     """
     from herbx.analysis.summary import _MAX_IN_FLIGHT, _MAX_KEYS, _seconds
@@ -98,7 +137,7 @@ def scan_into(
         if len(report.skipped_lines) < MAX_REPORTED:
             report.skipped_lines.append((line, reason))
 
-    with _open(p) as fh:
+    with open_window(p, 0, end) as fh:
         for raw in fh:
             line_no += 1
             try:
@@ -246,4 +285,5 @@ def scan_into(
                 cost = usage.get("cost_usd")
                 if isinstance(cost, int | float) and not isinstance(cost, bool) and cost == cost:
                     builder.cost = (builder.cost or 0.0) + float(cost)
-    report.events = events
+    report.events += events
+    return line_no, expected

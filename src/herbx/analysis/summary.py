@@ -27,6 +27,7 @@ from pathlib import Path
 from typing import Any
 
 from herbx.analysis.fastscan import scan_into
+from herbx.analysis.summary_parallel import PARALLEL_MIN_BYTES, split_point, summarize_in_two
 from herbx.analysis.timeline import CrossingDetector, OutcomeTimeline, sparkline
 from herbx.events.clock import parse_timestamp
 from herbx.events.consumers.metrics import LatencyHistogram
@@ -515,7 +516,9 @@ def summarize(
 ) -> LogSummary:
     """Summarize one event log in a single streaming pass.
 
-    A torn final line is reported (``torn_tail``), never an error. Any other unreadable
+    Logs of 64 MiB or more are read by two processes when there are two cores (same
+    result, see :mod:`herbx.analysis.summary_parallel`). A torn final line is reported
+    (``torn_tail``), never an error. Any other unreadable
     line raises :class:`~herbx.events.log.LogError` naming the file and line, unless
     ``lenient`` is set (then it is listed in ``skipped_lines``). The crossing points use the
     rolling success rate over ``warning_window`` outcomes against ``warning_threshold``.
@@ -525,10 +528,23 @@ def summarize(
         s = summarize("runs/r1/events.jsonl", lenient=True)
         s.status, s.reason, s.success_rate
     """
-    builder = SummaryBuilder(
-        str(Path(path)), warning_threshold=warning_threshold, warning_window=warning_window
-    )
-    report = LogReport()
+
+    def fresh() -> SummaryBuilder:
+        return SummaryBuilder(
+            str(Path(path)), warning_threshold=warning_threshold, warning_window=warning_window
+        )
+
+    builder, report = fresh(), LogReport()
+    try:
+        size = os.stat(path).st_size
+    except OSError:
+        size = 0  # the reader below names the problem
+    if size >= PARALLEL_MIN_BYTES and (os.cpu_count() or 1) > 1:
+        split = split_point(Path(path), size)
+        if split is not None:
+            if summarize_in_two(path, builder, report, lenient=lenient, split=split):
+                return builder.result(report)
+            builder, report = fresh(), LogReport()
     scan_into(path, builder, report, lenient=lenient)
     return builder.result(report)
 
