@@ -198,3 +198,15 @@ def test_a_seq_gap_right_at_the_cut(tmp_path: Path) -> None:
     log.write_bytes(b"".join([*lines[:19], *lines[21:]]))
     strict, _ = _assert_joined_and_equal(log, sum(len(x) for x in lines[:19]))
     assert orjson.loads(strict)["seq_gaps"] == [[20, 20, 22]]
+
+
+def test_records_replayed_in_many_small_chunks(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import herbx.analysis.summary_parallel as parallel
+
+    monkeypatch.setattr(parallel, "_FLUSH", 7)  # the replay reads 7 records at a time
+    log = tmp_path / "events.jsonl"
+    write_run_log(log, outcomes_at_rate(120, 0.7), usage=True, validate=False)
+    summary = orjson.loads(_assert_joined_and_equal(log)[0])
+    assert summary["cost_usd"] > 0 and summary["latency_ms"]["count"] == 120.0
