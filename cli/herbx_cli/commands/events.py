@@ -18,8 +18,10 @@ from herbx.analysis.tail import LogFollower, TailLine, TailNotice
 from herbx.config import ConfigError, load_config
 from herbx.events.log import LogError
 from herbx.events.types import Event
+from herbx.metrics import MetricsDBError, RunSummary, read_history
 from herbx_cli.console import out
 from herbx_cli.exit_codes import ExitCode
+from herbx_cli.render_history import history_table
 from herbx_cli.render_summary import (
     comparison_legend,
     comparison_table,
@@ -54,8 +56,9 @@ def _print_json(value: Any) -> None:
 @events_app.command("summary")
 def summary(
     logs: Annotated[
-        list[Path], typer.Argument(metavar="LOG...", help="One or more events.jsonl files.")
-    ],
+        list[Path] | None,
+        typer.Argument(metavar="[LOG]...", help="One or more events.jsonl files."),
+    ] = None,
     as_json: AsJson = False,
     lenient: Lenient = False,
     warning_threshold: Annotated[
@@ -64,12 +67,21 @@ def summary(
     warning_window: Annotated[
         int, typer.Option(min=1, help="Specimens in the rolling success rate.")
     ] = 50,
+    history: Annotated[
+        Path | None,
+        typer.Option(
+            "--history",
+            metavar="SOURCE",
+            help="Also list the runs a metrics database, run directory or folder of runs "
+            "knows, across time (alone or with LOGs).",
+        ),
+    ] = None,
 ) -> None:
     """What a run did, how well, how it evolved and what the validator decided.
 
     Several logs give a comparison table. A torn last line is reported, not fatal; a
     corrupt line in the middle is an error naming the file and line (exit 2) unless
-    --lenient.
+    --lenient. --history SOURCE lists the runs across time from the metrics database(s).
 
     Examples:
 
@@ -78,9 +90,22 @@ def summary(
         herbx events summary runs/*/events.jsonl
 
         herbx events summary runs/r1/events.jsonl --json | jq .success_rate
+
+        herbx events summary --history runs/
     """
     if not 0.0 <= warning_threshold <= 1.0:
         raise _fail(f"--warning-threshold must be between 0 and 1, got {warning_threshold}")
+    # --history: runs across time, read by herbx.metrics (rendered by render_history)
+    logs = logs or []
+    if not logs and history is None:
+        raise _fail("give one or more LOG files, or --history SOURCE")
+    runs: list[RunSummary] | None = None
+    if history is not None:
+        try:
+            runs = read_history(history)
+        except MetricsDBError as exc:
+            raise _fail(f"--history {exc}") from None
+    # end of --history reading
     results: list[LogSummary] = []
     for path in logs:
         try:
@@ -95,15 +120,25 @@ def summary(
         except LogError as exc:
             raise _fail(str(exc)) from None
     if as_json:
-        _print_json(results[0].to_dict() if len(results) == 1 else [s.to_dict() for s in results])
+        summaries: Any = (
+            results[0].to_dict() if len(results) == 1 else [s.to_dict() for s in results]
+        )
+        if runs is None:
+            _print_json(summaries)
+        elif not results:
+            _print_json([r.to_dict() for r in runs])
+        else:
+            _print_json({"summary": summaries, "history": [r.to_dict() for r in runs]})
         return
     console = out.console
     if len(results) == 1:
         console.print(summary_renderable(results[0]))
-    else:
+    elif results:
         console.print(comparison_table(results))
         for i, s in enumerate(results, 1):
             console.print(comparison_legend(i, s), highlight=False)
+    if runs is not None:
+        console.print(history_table(runs, history or ""))
 
 
 def _parse_speed(value: str) -> float:

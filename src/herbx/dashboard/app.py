@@ -32,9 +32,10 @@ from starlette.staticfiles import StaticFiles
 
 from herbx.dashboard.images import find_image, thumbnail
 from herbx.dashboard.runs import EVENTS_NAME, PathRefused, RunFollower, discover_runs, resolve_run
-from herbx.metrics.history import ingest_log
-from herbx.metrics.prometheus import CONTENT_TYPE, render_prometheus
-from herbx.metrics.schema import memory_db
+from herbx.metrics.collect import RunSummaryCache
+from herbx.metrics.history import RunSummary
+from herbx.metrics.prometheus import CONTENT_TYPE, render_runs
+from herbx.metrics.schema import MetricsDBError
 
 STATIC_DIR = Path(__file__).parent / "static"
 _NO_STORE = {"Cache-Control": "no-store", "X-Content-Type-Options": "nosniff"}
@@ -50,18 +51,29 @@ def _json(payload: Any, status: int = 200) -> Response:
 
 
 class Dashboard:
-    """The state behind the app: the served root and one follower per run seen."""
+    """The state behind the app: the served root and one follower per run seen.
+
+    ``db`` is a shared metrics database to read the history of runs from; without it the
+    history comes from each run directory's ``metrics.sqlite`` (or its log).
+    """
 
     def __init__(
-        self, root: str | os.PathLike[str], *, poll_interval: float = 0.5, max_depth: int = 3
+        self,
+        root: str | os.PathLike[str],
+        *,
+        poll_interval: float = 0.5,
+        max_depth: int = 3,
+        db: str | os.PathLike[str] | None = None,
     ) -> None:
         self.root = Path(root).resolve()
         if not self.root.is_dir():
             raise NotADirectoryError(f"{root}: not a folder")
         self.poll_interval = poll_interval
         self.max_depth = max_depth
+        self.db = Path(db).expanduser().resolve() if db is not None else None
         self._followers: dict[Path, RunFollower] = {}
         self._lock = threading.Lock()
+        self._metrics = RunSummaryCache()
 
     def follower(self, run_dir: Path) -> RunFollower:
         """The follower of ``run_dir`` (created on first use), polled."""
@@ -95,21 +107,67 @@ class Dashboard:
         return run_dir, self.follower(run_dir)
 
     def prometheus(self) -> str:
-        """Prometheus text for every run under the root, read from the logs."""
-        conn = memory_db()
+        """Prometheus text for every run under the root.
+
+        Each run is read from its ``metrics.sqlite`` when it has one, else from its log, and
+        only again when its files changed: a scrape of many finished runs costs a few
+        ``stat()`` calls per run.
+        """
+        runs = discover_runs(self.root, max_depth=self.max_depth)
+        return render_runs(run for _, run in self._metrics.collect(runs))
+
+    def history(self, limit: int = 500) -> dict[str, Any]:
+        """Runs over time (oldest first, the last ``limit``) from the metrics database(s).
+
+        Raises:
+            MetricsDBError: the shared database exists but cannot be read.
+        """
+        items: list[dict[str, Any]]
+        if self.db is not None:
+            source = str(self.db)
+            if not self.db.is_file():
+                return {"source": source, "runs": [],
+                        "note": f"{self.db.name}: no such metrics database yet"}  # fmt: skip
+            items = [self._history_item(run, self._path_of(run.run_dir))
+                     for run in self._metrics.database(self.db)]  # fmt: skip
+        else:
+            source = "run directories"
+            pairs = self._metrics.collect(discover_runs(self.root, max_depth=self.max_depth))
+            items = [self._history_item(run, self.rel(d)) for d, run in pairs]
+        return {"source": source, "runs": items[-limit:] if limit > 0 else []}
+
+    @staticmethod
+    def _history_item(run: RunSummary, path: str | None) -> dict[str, Any]:
+        keys = ("run_id", "status", "engine", "model", "total_specimens", "processed",
+                "successful", "failed", "skipped", "started_at", "ended_at", "duration_s",
+                "stop_reason", "failure_reasons")  # fmt: skip
+        full = run.to_dict()
+        return {**{k: full[k] for k in keys}, "success_rate": run.success_rate, "path": path}
+
+    def _path_of(self, run_dir: str | None) -> str | None:
+        """A shared database's ``run_dir`` as a served run path, or None outside the root."""
+        if not run_dir:
+            return None
         try:
-            for run_dir in discover_runs(self.root, max_depth=self.max_depth):
-                ingest_log(conn, run_dir / EVENTS_NAME)
-            return render_prometheus(conn)
-        finally:
-            conn.close()
+            return self.rel(
+                resolve_run(self.root, Path(run_dir).resolve().relative_to(self.root).as_posix())
+            )
+        except (ValueError, PathRefused, OSError):
+            return None
 
 
 def create_app(
-    root: str | os.PathLike[str], *, poll_interval: float = 0.5, max_depth: int = 3
+    root: str | os.PathLike[str],
+    *,
+    poll_interval: float = 0.5,
+    max_depth: int = 3,
+    db: str | os.PathLike[str] | None = None,
 ) -> Starlette:
-    """The dashboard for the runs under ``root`` (folders holding ``events.jsonl``)."""
-    dash = Dashboard(root, poll_interval=poll_interval, max_depth=max_depth)
+    """The dashboard for the runs under ``root`` (folders holding ``events.jsonl``).
+
+    ``db``: a shared metrics database for the history view (``[metrics_db] path``).
+    """
+    dash = Dashboard(root, poll_interval=poll_interval, max_depth=max_depth, db=db)
 
     def run_or_error(request: Request) -> tuple[Path, RunFollower]:
         try:
@@ -174,6 +232,16 @@ def create_app(
             headers={**_NO_STORE, "X-Accel-Buffering": "no"},
         )
 
+    def api_history(request: Request) -> Response:
+        try:
+            limit = int(request.query_params.get("limit", "500"))
+        except ValueError:
+            raise HTTPException(400, "limit must be a whole number of runs") from None
+        try:
+            return _json(dash.history(limit))
+        except MetricsDBError as exc:
+            raise HTTPException(503, str(exc)) from None
+
     def metrics(request: Request) -> Response:
         return Response(dash.prometheus(), media_type=CONTENT_TYPE, headers=_NO_STORE)
 
@@ -185,6 +253,7 @@ def create_app(
         routes=[
             Route("/", index),
             Route("/api/runs", api_runs),
+            Route("/api/history", api_history),
             Route("/api/run/{run:path}/state", api_state),
             Route("/api/run/{run:path}/stream", api_stream),
             Route("/api/run/{run:path}/thumb", api_thumb),

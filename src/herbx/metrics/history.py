@@ -258,3 +258,16 @@ def success_series(
             out.append({"processed": float(i), "ts": ts, "success_rate": ok / i,
                         "rolling_success_rate": sum(recent) / len(recent)})  # fmt: skip
     return out
+
+
+def read_history(source: str | os.PathLike[str]) -> list[RunSummary]:
+    """Every run a metrics source knows (see :func:`open_source`), oldest start first.
+
+    Raises:
+        MetricsDBError: the source is missing, unreadable or holds neither a database nor a log.
+    """
+    with open_source(source) as conn:
+        try:
+            return run_summaries(conn)
+        except sqlite3.DatabaseError as exc:
+            raise MetricsDBError(f"{source}: cannot be read ({exc})") from None

@@ -106,8 +106,37 @@ class MetricsDBError(ValueError):
     """A metrics database cannot be opened or read. ``str()`` names the file."""
 
 
+def readonly_uri(path: Path) -> str:
+    """The URI that opens ``path`` for reading without creating any file beside it.
+
+    A WAL database opened with plain ``mode=ro`` gets a ``-shm`` and a ``-wal`` file when
+    they do not exist (SQLite needs them to coordinate with writers), and a read-only
+    connection cannot remove them again. So:
+
+    - a WAL database whose ``-wal`` and ``-shm`` both exist (a writer has it open, or left
+      them) is opened ``mode=ro``: it reads the committed rows in the WAL and creates nothing;
+    - a WAL database without them has no writer: it is opened ``immutable=1`` (no locks, no
+      side files), which reads the main file as it is. A ``-wal`` left without its ``-shm``
+      by a crash is not read until a writer opens the database again;
+    - any other file (rollback journal mode, or not SQLite at all) is opened ``mode=ro``,
+      which never creates a file in that mode.
+    """
+    uri = f"{path.resolve().as_uri()}?mode=ro"
+    try:
+        with open(path, "rb") as fh:
+            header = fh.read(20)
+    except OSError:
+        return uri
+    is_wal = header[:16] == b"SQLite format 3\x00" and header[18:20] == b"\x02\x02"
+    side_files = all(path.with_name(path.name + s).exists() for s in ("-wal", "-shm"))
+    return f"{uri}&immutable=1" if is_wal and not side_files else uri
+
+
 def connect(path: str | os.PathLike[str], *, readonly: bool = False) -> sqlite3.Connection:
     """Open (and create, unless ``readonly``) a metrics database in WAL mode.
+
+    ``readonly=True`` never writes and never creates a file next to the database (see
+    :func:`readonly_uri`), so it is safe on another process's run directory.
 
     Example::
 
@@ -119,9 +148,7 @@ def connect(path: str | os.PathLike[str], *, readonly: bool = False) -> sqlite3.
         if readonly:
             if not p.is_file():
                 raise MetricsDBError(f"{p}: no such metrics database")
-            conn = sqlite3.connect(
-                f"{p.resolve().as_uri()}?mode=ro", uri=True, check_same_thread=False
-            )
+            conn = sqlite3.connect(readonly_uri(p), uri=True, check_same_thread=False)
             _check_schema(conn, p)
             return conn
         p.parent.mkdir(parents=True, exist_ok=True)

@@ -48,6 +48,50 @@
       });
       showError("");
     }).catch(function (e) { showError("Cannot list runs: " + e); });
+    loadHistory();
+  }
+
+  function loadHistory() {
+    fetch("/api/history").then(function (r) {
+      return r.json().then(function (body) { if (!r.ok) throw new Error(body.error || r.status); return body; });
+    }).then(function (body) {
+      $("history-source").textContent = "from " + body.source;
+      var runs = body.runs || [];
+      var note = body.note || (runs.length ? "" : "No run recorded yet.");
+      $("history-note").hidden = !note;
+      $("history-note").textContent = note;
+      var tbody = $("history-body");
+      tbody.textContent = "";
+      runs.slice().reverse().forEach(function (run) {
+        var tr = document.createElement("tr");
+        tr.dataset.run = run.run_id;
+        tr.appendChild(text("td", run.started_at || ""));
+        var td = document.createElement("td");
+        if (run.path) {
+          var a = text("a", run.run_id);
+          a.href = "#/run/" + run.path;
+          td.appendChild(a);
+        } else {
+          td.textContent = run.run_id;
+        }
+        tr.appendChild(td);
+        var badge = text("span", run.status, "badge"); badge.dataset.status = run.status;
+        td = document.createElement("td"); td.appendChild(badge); tr.appendChild(td);
+        tr.appendChild(text("td", run.processed + (run.total_specimens != null ? " / " + run.total_specimens : "")));
+        tr.appendChild(text("td", String(run.successful)));
+        tr.appendChild(text("td", String(run.failed)));
+        tr.appendChild(text("td", run.processed ? pct(run.success_rate) : "–", "rate"));
+        tr.appendChild(text("td", duration(run.duration_s)));
+        tr.appendChild(text("td", [run.engine, run.model].filter(Boolean).join(" / ")));
+        tbody.appendChild(tr);
+      });
+      var points = runs.map(function (run, i) { return [i + 1, run.success_rate]; });
+      window.herbxChart.drawRateChart($("history-chart"), [{ cls: "overall", points: points }],
+        { xMax: Math.max(runs.length, 1), threshold: null, dots: true });
+    }).catch(function (e) {
+      $("history-note").hidden = false;
+      $("history-note").textContent = "Cannot read the history: " + e.message;
+    });
   }
 
   function renderValidator(v, snap) {

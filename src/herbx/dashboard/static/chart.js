@@ -13,7 +13,7 @@
   /**
    * Draw lines on an <svg> with a viewBox of width x height.
    * lines: [{points: [[x, y], ...], cls: "overall"}], y in [0, 1].
-   * opts: {xMax: number, threshold: number|null}
+   * opts: {xMax: number, threshold: number|null, dots: boolean (a circle at each point)}
    */
   function drawRateChart(svg, lines, opts) {
     var vb = svg.viewBox.baseVal, W = vb.width || 640, H = vb.height || 240;
@@ -42,6 +42,11 @@
         return (j ? "L" : "M") + sx(p[0]).toFixed(1) + " " + sy(p[1]).toFixed(1);
       }).join(" ");
       svg.appendChild(el("path", { d: d, "class": line.cls }));
+      if (opts.dots) {
+        line.points.forEach(function (p) {
+          svg.appendChild(el("circle", { cx: sx(p[0]).toFixed(1), cy: sy(p[1]).toFixed(1), r: 3, "class": line.cls + " dot" }));
+        });
+      }
     });
   }
 
