@@ -27,11 +27,13 @@ from __future__ import annotations
 
 import io
 import os
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, BinaryIO
 
 import orjson
 
+from herbx.analysis.timeline import Crossing
 from herbx.events.log import MAX_REPORTED, LogError, LogReport, _why_not_event, upgrade_envelope
 from herbx.events.types import ENVELOPE_VERSION
 
@@ -93,6 +95,17 @@ def open_window(path: Path, start: int = 0, end: int | None = None) -> BinaryIO:
     return io.BufferedReader(_Window(raw, start, end), 1 << 16)
 
 
+def crossing_at(crossing: Crossing, data: dict[str, Any], ts: str) -> Crossing:
+    """``crossing`` with the specimen, sequence and time of the outcome ``data`` at ``ts``."""
+    specimen_id = data.get("specimen_id")
+    if not isinstance(specimen_id, str):
+        specimen_id = None if specimen_id is None else str(specimen_id)
+    sequence = data.get("sequence")
+    if not isinstance(sequence, int) or isinstance(sequence, bool):
+        sequence = None
+    return replace(crossing, specimen_id=specimen_id, sequence=sequence, timestamp=ts)
+
+
 def scan_into(
     path: str | os.PathLike[str],
     builder: SummaryBuilder,
@@ -117,6 +130,7 @@ def scan_into(
     in_flight = builder.in_flight
     timeline_add = builder.timeline.add
     crossing_add = builder.crossing.add
+    crossings = builder.crossing.crossings
     latency_add = builder.latency.add
     coverage = builder.coverage
     reasons = builder.reasons
@@ -216,14 +230,12 @@ def scan_into(
                 builder.first_outcome = ts
             builder.last_outcome = ts
             builder.processed_in_seg += 1
-            specimen_id = data.get("specimen_id")
-            if type(specimen_id) is not str:
-                specimen_id = None if specimen_id is None else str(specimen_id)
-            sequence = data.get("sequence")
-            if not isinstance(sequence, int) or isinstance(sequence, bool):
-                sequence = None
             timeline_add(ok)
-            crossing_add(ok, builder.processed_in_seg, specimen_id, sequence, ts)
+            # where it happened is only kept for a crossing: filled in when there is one
+            kept = len(crossings)
+            crossing_add(ok, builder.processed_in_seg)
+            if len(crossings) != kept:
+                crossings[-1] = crossing_at(crossings[-1], data, ts)
             key = data.get("specimen_id", data.get("sequence"))
             began = in_flight.pop(key, None) if isinstance(key, str | int) else None
             timings = data.get("timings")
@@ -269,6 +281,9 @@ def scan_into(
                     reason = "(other reasons)"
                 reasons[reason] += 1
                 if reason not in reason_example:
+                    specimen_id = data.get("specimen_id")
+                    if type(specimen_id) is not str:
+                        specimen_id = None if specimen_id is None else str(specimen_id)
                     message = data.get("message")
                     reason_example[reason] = (
                         specimen_id,

@@ -31,13 +31,12 @@ import subprocess
 import sys
 import tempfile
 from array import array
-from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import orjson
 
-from herbx.analysis.fastscan import open_window, scan_into
+from herbx.analysis.fastscan import crossing_at, open_window, scan_into
 from herbx.events.log import (
     MAX_REPORTED,
     LogError,
@@ -387,8 +386,6 @@ def _replay(
     path: Path, builder: SummaryBuilder, part: dict[str, Any], lines1: int, records: str
 ) -> None:
     """Replay the second half's records, in order, into ``builder``."""
-    from herbx.analysis.summary import _int
-
     reread = _Lines(path)
     timeline_add = builder.timeline.add
     crossing = builder.crossing
@@ -435,15 +432,9 @@ def _replay(
                     before = len(crossing.crossings)
                     crossing.add(ok, builder.processed_in_seg)
                     if len(crossing.crossings) != before:
-                        data = reread.obj(off).get("data") or {}
-                        specimen_id = data.get("specimen_id")
-                        if not isinstance(specimen_id, str):
-                            specimen_id = None if specimen_id is None else str(specimen_id)
-                        crossing.crossings[-1] = replace(
-                            crossing.crossings[-1],
-                            specimen_id=specimen_id,
-                            sequence=_int(data.get("sequence")),
-                            timestamp=reread.timestamp(off),
+                        obj = reread.obj(off)
+                        crossing.crossings[-1] = crossing_at(
+                            crossing.crossings[-1], obj.get("data") or {}, reread.timestamp(off)
                         )
                     latency_add(latency)
                     if cost == cost:
