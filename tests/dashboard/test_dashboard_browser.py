@@ -142,6 +142,13 @@ def test_live_run_in_a_real_browser(dashboard_server: tuple[str, Path], tmp_path
                 timeout=10_000,
             )
             page.screenshot(path=str(ARTIFACTS / "dashboard-live-run.png"), full_page=True)
+            # the run list's history section shows the run with the same rate
+            page.click("a.brand")
+            page.wait_for_selector("#history-body tr[data-run='live-run']", timeout=10_000)
+            row = page.locator("#history-body tr[data-run='live-run']")
+            assert row.locator("td.rate").text_content() == f"{14 / stopped_at * 100:.1f}%"
+            assert page.locator("#history-chart circle").count() == 1
+            page.screenshot(path=str(ARTIFACTS / "dashboard-history.png"), full_page=True)
         finally:
             browser.close()
     writer.join(30)

@@ -7,6 +7,8 @@ from __future__ import annotations
 import hashlib
 import json
 import shutil
+import threading
+import time
 from pathlib import Path
 from typing import Any
 
@@ -235,3 +237,43 @@ def test_events_summary_history_bad_input(tmp_path: Path) -> None:
     assert missing.stderr.strip() == (
         f"herbx: error: --history {tmp_path / 'no'}: no such file or folder"
     )
+
+
+def test_history_and_metrics_follow_a_live_run(tmp_path: Path) -> None:
+    images = make_images(tmp_path / "images", 30)
+    root = tmp_path / "runs"
+    root.mkdir()
+    client = TestClient(create_app(root))
+    done: dict[str, RunResult] = {}
+    overrides: dict[str, Any] = {
+        "run": {"engine": "simulate", "workers": 1},
+        "engines": {"simulate": {"success_rate": 1.0, "latency_ms": 40.0}},
+        "metrics_db": {"enabled": True, "path": "", "flush_interval_s": 0.05},
+        "notify": {"urls": []},
+    }
+
+    def run() -> None:
+        from herbx.extraction import run_extraction
+
+        done["r"] = run_extraction(images, root / "live", overrides=overrides)
+
+    thread = threading.Thread(target=run, daemon=True)
+    thread.start()
+    seen_live: list[tuple[str, int]] = []
+    deadline = time.monotonic() + 20
+    while thread.is_alive() and time.monotonic() < deadline:
+        if (root / "live" / f"{DB_NAME}-wal").exists():
+            runs_now = client.get("/api/history").json()["runs"]
+            if runs_now and runs_now[0]["status"] == "running":
+                seen_live.append(("history", runs_now[0]["processed"]))
+            if 'status="running"' in client.get("/metrics").text:
+                seen_live.append(("metrics", 0))
+        time.sleep(0.05)
+    thread.join(20)
+    assert done["r"].status == "completed"
+    # read while the run was writing (mode=ro through its -wal), and the count grew
+    live_counts = [n for kind, n in seen_live if kind == "history"]
+    assert live_counts and max(live_counts) > min(live_counts)
+    assert ("metrics", 0) in seen_live
+    (final,) = client.get("/api/history").json()["runs"]
+    assert (final["status"], final["processed"]) == ("completed", 30)

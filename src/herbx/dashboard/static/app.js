@@ -65,7 +65,7 @@
       runs.slice().reverse().forEach(function (run) {
         var tr = document.createElement("tr");
         tr.dataset.run = run.run_id;
-        tr.appendChild(text("td", run.started_at || ""));
+        tr.appendChild(text("td", (run.started_at || "").slice(0, 16).replace("T", " ")));
         var td = document.createElement("td");
         if (run.path) {
           var a = text("a", run.run_id);
