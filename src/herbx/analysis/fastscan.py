@@ -142,7 +142,12 @@ def scan_into(
     usage_keys = _USAGE_KEYS
     expected: int | None = None
     line_no = 0
-    events = 0
+    events = hot = 0
+    # builder state kept in locals on the hot path (handed back around the general path)
+    seg = builder.seg
+    first_outcome, last_outcome = builder.first_outcome, builder.last_outcome
+    processed, last_event_at = builder.processed_in_seg, builder.last_event_at
+    cost_total = builder.cost
 
     def bad(line: int, reason: str) -> None:
         if not lenient:
@@ -193,6 +198,10 @@ def scan_into(
             expected = seq + 1
             events += 1
             if et is None or (et != _PROCESSING and et != _COMPLETED and et != _FAILED):
+                # the general path: hand the state kept in locals back, then take it again
+                builder.first_outcome, builder.last_outcome = first_outcome, last_outcome
+                builder.processed_in_seg, builder.last_event_at = processed, last_event_at
+                builder.cost = cost_total
                 try:
                     add(obj, line_no)
                 except ValueError:
@@ -203,45 +212,49 @@ def scan_into(
                             "not a herbx event envelope (use lenient reading to skip it)",
                         ) from None
                     report.skipped_lines.append((line_no, "not a herbx event envelope"))
+                seg, processed = builder.seg, builder.processed_in_seg
+                first_outcome, last_outcome = builder.first_outcome, builder.last_outcome
+                last_event_at, cost_total = builder.last_event_at, builder.cost
                 continue
             # -- the inline path: SummaryBuilder.add for the hot types ------------------
             ts = obj.get("timestamp")
             if type(ts) is not str:
                 ts = ""
-            builder.events += 1
+            hot += 1
             if et in counts or len(counts) < _MAX_KEYS:
                 counts[et] += 1
             else:
                 counts["(other types)"] += 1
             if ts:
-                builder.last_event_at = ts
-            if builder.seg is None:
+                last_event_at = ts
+            if seg is None:
                 start({}, ts, line_no, implicit=True)
+                seg, processed = builder.seg, builder.processed_in_seg
+                first_outcome, last_outcome = builder.first_outcome, builder.last_outcome
             if et == _PROCESSING:
                 key = data.get("specimen_id", data.get("sequence"))
-                if len(in_flight) < _MAX_IN_FLIGHT and isinstance(key, str | int):
+                if len(in_flight) < _MAX_IN_FLIGHT and isinstance(key, (str, int)):
                     in_flight[key] = ts
                 continue
             # -- SummaryBuilder._outcome -----------------------------------------------
             ok = et == _COMPLETED
-            seg = builder.seg
             assert seg is not None
-            if builder.first_outcome is None:
-                builder.first_outcome = ts
-            builder.last_outcome = ts
-            builder.processed_in_seg += 1
+            if first_outcome is None:
+                first_outcome = ts
+            last_outcome = ts
+            processed += 1
             timeline_add(ok)
             # where it happened is only kept for a crossing: filled in when there is one
             kept = len(crossings)
-            crossing_add(ok, builder.processed_in_seg)
+            crossing_add(ok, processed)
             if len(crossings) != kept:
                 crossings[-1] = crossing_at(crossings[-1], data, ts)
             key = data.get("specimen_id", data.get("sequence"))
-            began = in_flight.pop(key, None) if isinstance(key, str | int) else None
+            began = in_flight.pop(key, None) if isinstance(key, (str, int)) else None
             timings = data.get("timings")
             total_ms = timings.get("total_ms") if isinstance(timings, dict) else None
             if (
-                isinstance(total_ms, int | float)
+                isinstance(total_ms, (int, float))
                 and not isinstance(total_ms, bool)
                 and total_ms == total_ms
             ):
@@ -298,7 +311,11 @@ def scan_into(
                     if isinstance(value, int) and not isinstance(value, bool):
                         tokens[ukey] += value
                 cost = usage.get("cost_usd")
-                if isinstance(cost, int | float) and not isinstance(cost, bool) and cost == cost:
-                    builder.cost = (builder.cost or 0.0) + float(cost)
+                if isinstance(cost, (int, float)) and not isinstance(cost, bool) and cost == cost:
+                    cost_total = (cost_total or 0.0) + float(cost)
+    builder.first_outcome, builder.last_outcome = first_outcome, last_outcome
+    builder.processed_in_seg, builder.last_event_at = processed, last_event_at
+    builder.cost = cost_total
+    builder.events += hot
     report.events += events
     return line_no, expected
