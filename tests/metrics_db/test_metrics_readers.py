@@ -7,8 +7,12 @@ from __future__ import annotations
 import hashlib
 import json
 import shutil
+import socket
+import subprocess
+import sys
 import threading
 import time
+import urllib.request
 from pathlib import Path
 from typing import Any
 
@@ -277,3 +281,39 @@ def test_history_and_metrics_follow_a_live_run(tmp_path: Path) -> None:
     assert ("metrics", 0) in seen_live
     (final,) = client.get("/api/history").json()["runs"]
     assert (final["status"], final["processed"]) == ("completed", 30)
+
+
+def test_dashboard_reads_the_shared_path_from_the_config(tmp_path: Path) -> None:
+    """A real ``herbx dashboard`` process takes [metrics_db] path as its history source."""
+    images = make_images(tmp_path / "images", 6)
+    root, shared = tmp_path / "runs", tmp_path / "shared.sqlite"
+    real_run(root / "z", images, shared_db=shared)
+    config = tmp_path / "herbx.toml"
+    config.write_text(f'[metrics_db]\npath = "{shared.as_posix()}"\n', encoding="utf-8")
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    herbx = Path(sys.executable).with_name("herbx")
+    proc = subprocess.Popen(
+        [str(herbx), "dashboard", str(root), "--port", str(port), "--config", str(config)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    try:
+        body = None
+        deadline = time.monotonic() + 20
+        while body is None and time.monotonic() < deadline:
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/api/history") as r:
+                    body = json.loads(r.read())
+            except OSError:
+                assert proc.poll() is None, proc.stderr.read() if proc.stderr else ""
+                time.sleep(0.1)
+        assert body is not None, "the dashboard did not answer"
+        assert body["source"] == str(shared.resolve())
+        assert [(r["run_id"], r["status"], r["path"]) for r in body["runs"]] == [
+            ("z", "completed", "z")
+        ]
+    finally:
+        proc.terminate()
+        proc.wait(10)
