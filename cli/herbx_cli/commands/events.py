@@ -57,7 +57,7 @@ def _print_json(value: Any) -> None:
 def summary(
     logs: Annotated[
         list[Path] | None,
-        typer.Argument(metavar="[LOG]...", help="One or more events.jsonl files."),
+        typer.Argument(metavar="LOG", help="One or more events.jsonl files."),
     ] = None,
     as_json: AsJson = False,
     lenient: Lenient = False,
