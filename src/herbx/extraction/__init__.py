@@ -8,15 +8,14 @@ Example::
     print(result.status, result.counts)
 """
 
-from herbx.extraction.runner import (
+from herbx.extraction.result import (
     ExtractionError,
-    ExtractionRun,
     NoImagesError,
     RunResult,
     SettingsChangedError,
     new_run_id,
-    run_extraction,
 )
+from herbx.extraction.runner import ExtractionRun, run_extraction
 
 __all__ = [
     "ExtractionError",
