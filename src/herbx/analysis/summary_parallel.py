@@ -31,6 +31,7 @@ import subprocess
 import sys
 import tempfile
 from array import array
+from collections import Counter
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -89,7 +90,7 @@ def _scan_second_half(path: str, start: int, lenient: bool, records: str) -> dic
     loads = orjson.loads
     decode_error = orjson.JSONDecodeError
     counts: dict[str, int] = {}
-    coverage: dict[str, int] = {}
+    coverage: Counter[str] = Counter()
     reasons: dict[str, int] = {}
     examples: dict[str, tuple[str | None, str | None]] = {}
     tokens: dict[str, int] = {}
@@ -175,7 +176,7 @@ def _scan_second_half(path: str, start: int, lenient: bool, records: str) -> dic
                 timings = data.get("timings")
                 total_ms = timings.get("total_ms") if isinstance(timings, dict) else None
                 if (
-                    not isinstance(total_ms, int | float)
+                    not isinstance(total_ms, (int, float))
                     or isinstance(total_ms, bool)
                     or total_ms != total_ms
                 ):
@@ -185,10 +186,10 @@ def _scan_second_half(path: str, start: int, lenient: bool, records: str) -> dic
                     result = {}
                 if ok:
                     dwc = result.get("dwc")
-                    if isinstance(dwc, dict):
-                        for term, value in dwc.items():
-                            if value not in empty:
-                                coverage[term] = coverage.get(term, 0) + 1
+                    if isinstance(dwc, dict):  # counted in C; a str is empty only if ""
+                        coverage.update(
+                            [t for t, v in dwc.items() if (v if type(v) is str else v not in empty)]
+                        )
                 else:
                     why_failed = data.get("reason") or result.get("reason") or "unknown"
                     if not isinstance(why_failed, str):
@@ -213,7 +214,7 @@ def _scan_second_half(path: str, start: int, lenient: bool, records: str) -> dic
                         if isinstance(value, int) and not isinstance(value, bool):
                             tokens[key] = tokens.get(key, 0) + value
                     c = usage.get("cost_usd")
-                    if isinstance(c, int | float) and not isinstance(c, bool) and c == c:
+                    if isinstance(c, (int, float)) and not isinstance(c, bool) and c == c:
                         cost = float(c)
                 buf.extend((_OK if ok else _FAILED, float(total_ms), cost, here, line_no, last_ts))
             else:
