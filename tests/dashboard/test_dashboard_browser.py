@@ -1,7 +1,9 @@
 """End to end: a simulated run written live, the dashboard served by uvicorn, watched in a
 real headless Chromium (Debian's, driven by Playwright; no browser is ever downloaded).
 
-Set HERBX_SKIP_BROWSER=1 to skip locally; anywhere else a missing browser fails the test.
+Set HERBX_SKIP_BROWSER=1 to skip it. Without Debian's chromium it is skipped on a developer's
+machine (the README's test command must pass on a fresh one) and fails in CI (CI=true), whose
+script installs the browser.
 """
 
 from __future__ import annotations
@@ -69,6 +71,8 @@ def dashboard_server(tmp_path: Path) -> Iterator[tuple[str, Path]]:
 
 def test_live_run_in_a_real_browser(dashboard_server: tuple[str, Path], tmp_path: Path) -> None:
     if not (Path(CHROMIUM).is_file() or shutil.which(CHROMIUM)):
+        if os.environ.get("CI", "").lower() not in ("true", "1", "yes"):
+            pytest.skip(f"{CHROMIUM} not found (apt-get install -y chromium to run this test)")
         pytest.fail(
             f"{CHROMIUM} not found: install Debian's chromium (apt-get install -y chromium) "
             "or set HERBX_SKIP_BROWSER=1 to skip this test locally"
