@@ -25,6 +25,7 @@ import argparse
 import json
 import os
 import platform
+import resource
 import shutil
 import statistics
 import subprocess
@@ -44,10 +45,12 @@ t = time.perf_counter()
 s = fn(sys.argv[1])
 elapsed = time.perf_counter() - t
 scale = 1 if sys.platform == "darwin" else 1024  # ru_maxrss: bytes on macOS, KiB elsewhere
-own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * scale
-helper = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss * scale
-print(json.dumps({"seconds": elapsed, "events": s.events, "peak_mib": own / 2**20,
-                  "helper_peak_mib": helper / 2**20, "processed": s.processed}))
+me = resource.getrusage(resource.RUSAGE_SELF)
+kids = resource.getrusage(resource.RUSAGE_CHILDREN)
+cpu = me.ru_utime + me.ru_stime + kids.ru_utime + kids.ru_stime
+print(json.dumps({"seconds": elapsed, "events": s.events, "peak_mib": me.ru_maxrss * scale / 2**20,
+                  "helper_peak_mib": kids.ru_maxrss * scale / 2**20, "cpu_s": cpu,
+                  "processed": s.processed}))
 """
 
 _BASELINE = """
@@ -79,10 +82,11 @@ def time_summary(path: Path, reader: str = "summarize") -> dict[str, float]:
     return result
 
 
-def time_jq(path: Path) -> float | None:
-    """Seconds for the guide's jq pipeline, or None without jq."""
+def time_jq(path: Path) -> tuple[float, float] | None:
+    """Wall and CPU seconds for the guide's jq pipeline, or None without jq."""
     if shutil.which("jq") is None:
         return None
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     t = time.perf_counter()
     subprocess.run(
         f"jq -r .event_type '{path}' | sort | uniq -c",
@@ -90,7 +94,10 @@ def time_jq(path: Path) -> float | None:
         check=True,
         stdout=subprocess.DEVNULL,
     )
-    return time.perf_counter() - t
+    wall = time.perf_counter() - t
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (after.ru_utime + after.ru_stime) - (before.ru_utime + before.ru_stime)
+    return wall, cpu
 
 
 def machine() -> str:
@@ -138,19 +145,23 @@ def main() -> None:
         ).stdout
     )
     jq_runs: list[float] = []
+    jq_cpu: list[float] = []
+    load_before = os.getloadavg()[0] if hasattr(os, "getloadavg") else None
     runs: list[dict[str, float]] = []
     for rep in range(args.reps):
         order = ("jq", "herbx") if rep % 2 == 0 else ("herbx", "jq")
         for tool in order:
             if tool == "jq":
-                seconds = time_jq(big)
-                if seconds is not None:
-                    jq_runs.append(seconds)
+                measured = time_jq(big)
+                if measured is not None:
+                    jq_runs.append(measured[0])
+                    jq_cpu.append(measured[1])
             else:
                 runs.append(time_summary(big))
         print(
             f"rep {rep + 1}: jq {jq_runs[-1:]}, summary {runs[-1]['seconds']:.2f}s", file=sys.stderr
         )
+    load_after = os.getloadavg()[0] if hasattr(os, "getloadavg") else None
     plain = time_summary(big, "plain")
     small_run = time_summary(small)
     herbx_s = statistics.median(r["seconds"] for r in runs)
@@ -164,7 +175,12 @@ def main() -> None:
         "500 bytes per event; then times the tools on the same file in the same run,",
         f"alternating them over {args.reps} repetitions; medians, range in brackets).",
         "",
-        f"{datetime.now(UTC):%Y-%m-%d}, {machine()}.",
+        f"{datetime.now(UTC):%Y-%m-%d}, {machine()}"
+        + (
+            f"; load average {load_before:.1f} before the repetitions, {load_after:.1f} after."
+            if load_before is not None and load_after is not None
+            else "."
+        ),
         "",
         "| measure | value |",
         "| --- | --- |",
@@ -191,6 +207,12 @@ def main() -> None:
         lines.append(
             f"| speed-up over the jq pipeline | **{ratio:.2f}x** (per repetition "
             f"{_spread(ratios)}x; {verdict}) |"
+        )
+    herbx_cpu = statistics.median(r["cpu_s"] for r in runs)
+    if jq_cpu:
+        lines.append(
+            f"| CPU time (all processes), jq pipeline / summary | "
+            f"{statistics.median(jq_cpu):.2f} s / {herbx_cpu:.2f} s |"
         )
     lines += [
         f"| peak RSS, interpreter with herbx imported | {baseline['peak_mib']:.1f} MiB |",
