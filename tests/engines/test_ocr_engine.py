@@ -11,7 +11,7 @@ from PIL import Image
 
 from herbx.engines import EngineResult, SpecimenImage
 from herbx.engines.ocr import OcrEngine, load_image
-from herbx.testing.labels import SCORED_FIELDS, generate_sheet, score_terms
+from herbx.testing.labels import SCORED_FIELDS, generate_sheet, read_truth, score_terms
 
 
 @pytest.fixture(scope="session")
@@ -77,3 +77,19 @@ def test_blank_sheet_gives_empty_record(engine: OcrEngine) -> None:
     result = _extract(engine, Image.new("RGB", (800, 600), (240, 236, 226)))
     assert result.terms == {}
     assert result.raw_text == ""
+
+
+@pytest.mark.slow
+def test_shipped_example_sheets_match_their_truth(engine: OcrEngine) -> None:
+    folder = Path(__file__).resolve().parents[2] / "examples" / "images"
+    truth = read_truth(folder / "truth.csv")
+    assert 5 <= len(truth) <= 8
+    right = total = 0
+    for name, row in truth.items():
+        path = folder / name
+        assert path.stat().st_size < 300_000
+        result = engine.extract(load_image(path))
+        scores = score_terms(result.terms, row)
+        right += sum(scores.values())
+        total += len(scores)
+    assert right / total >= 0.95

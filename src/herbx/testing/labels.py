@@ -473,9 +473,11 @@ def _draw_ruler(img: Image.Image, origin: tuple[int, int], length: int) -> None:
 def _add_noise(img: Image.Image, rng: random.Random, sigma: float) -> Image.Image:
     import numpy as np
 
-    arr = np.asarray(img, dtype=np.int16)
-    noise = np.random.default_rng(rng.randint(0, 2**31)).normal(0.0, sigma, arr.shape)
-    return Image.fromarray(np.clip(arr + noise, 0, 255).astype(np.uint8))
+    arr = np.asarray(img, dtype=np.float32)
+    gen = np.random.default_rng(rng.randint(0, 2**31))
+    arr += gen.standard_normal(arr.shape, dtype=np.float32) * np.float32(sigma)
+    np.clip(arr, 0, 255, out=arr)
+    return Image.fromarray(arr.astype(np.uint8))
 
 
 def generate_sheet(
@@ -516,14 +518,19 @@ def generate_sheet(
         "disease": rng.choice(("serif", "mono")),
     }[layout]
     font_px = max(10, round(rng.uniform(14.0, 16.5) * scale))
-    label_font = _font(label_font_kind, font_px)
-    label = _render_block(
-        _label_lines(truth, layout, rng),
-        label_font,
-        paper=(252, 251, 246),
-        ink=(25, 25, 30),
-        margin=int(font_px * 0.9),
-    )
+    lines = _label_lines(truth, layout, rng)
+    while True:
+        label = _render_block(
+            lines,
+            _font(label_font_kind, font_px),
+            paper=(252, 251, 246),
+            ink=(25, 25, 30),
+            margin=int(font_px * 0.9),
+        )
+        # Keep the label under 10% of the sheet, as on real photographs.
+        if label.width * label.height <= 0.095 * w * h or font_px <= 8:
+            break
+        font_px -= 1
     if rotation:
         label = label.rotate(rotation, expand=True)
     lw, lh = label.size

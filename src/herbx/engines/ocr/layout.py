@@ -118,14 +118,17 @@ def is_vertical(boxes: Sequence[Box], *, ratio: float = 2.5) -> bool:
 def group_rows(lines: Sequence[OcrLine]) -> list[list[OcrLine]]:
     """Lines of one region grouped into rows (top to bottom), each row left to right.
 
-    Two pieces are on the same row when their vertical centres are closer than half the
-    smaller height, so "No. 1302" and a date far to its right form one row.
+    Two pieces are on the same row when the vertical centre of either lies within the
+    other's height, so "No. 1302" and a date far to its right form one row, and so does a
+    short box holding only a dotted leader.
     """
     rows: list[list[OcrLine]] = []
     for line in sorted(lines, key=lambda ln: ln.center_y):
         for row in rows:
             ref = row[-1]
-            if abs(ref.center_y - line.center_y) < 0.5 * min(ref.height, line.height):
+            if (ref.box[1] <= line.center_y <= ref.box[3]) or (
+                line.box[1] <= ref.center_y <= line.box[3]
+            ):
                 row.append(line)
                 break
         else:

@@ -166,6 +166,9 @@ _MONTH_JOIN = re.compile(
     r"\b(Jan|Feb|Mar|Apr|May|Jun|June|Jul|July|Aug|Sept?|Oct|Nov|Dec)\.?(?=\d)", re.IGNORECASE
 )
 _COLL_NO = re.compile(r"^(coll(?:ector)?)\s*(?:[.·]\s*){1,3}(no)\b", re.IGNORECASE)
+# "0soyoos", "0ttawa": a zero starting a word of lowercase letters is a capital O.
+_ZERO_AS_O = re.compile(r"(?<![\w.,])0{1,2}O?(?=[a-z]{2})")
+_LEADER_ONLY = re.compile(r"^[\s.·…_:]{2,}$")
 _OCT = re.compile(r"(?<![A-Za-z0-9])0(?=ct)", re.IGNORECASE)
 _INITIALS = re.compile(r"(?<![A-Za-z])([A-Z]\.)(?=[A-Z])")
 _DAY_MONTH = re.compile(
@@ -196,7 +199,7 @@ class ParsedLabel:
 
     def put(self, term: str, value: str, score: float, source: str, *, force: bool = False) -> bool:
         """Set ``term`` unless already set (or ``force``); returns whether it was set."""
-        value = value.strip().strip(",;").strip()
+        value = value.strip().lstrip(".·…_:;, ").strip(",;").strip()
         if not value or (term in self.terms and not force):
             return False
         self.terms[term] = value
@@ -286,7 +289,9 @@ class LabelParser:
                 kept: list[OcrLine] = []
                 for line in row:
                     text = re.sub(r"\s+", " ", line.text).strip()
-                    if line.score < min_score or is_noise(text):
+                    if _LEADER_ONLY.match(text):
+                        kept.append(line)  # a dotted leader joins a field name to its value
+                    elif line.score < min_score or is_noise(text):
                         result.ignored.append(text)
                     else:
                         kept.append(line)
@@ -294,7 +299,10 @@ class LabelParser:
                 # printed field name from its value at the dotted leader); far apart ones
                 # are separate texts (a slip beside a label).
                 for chunk in _chunks(kept):
+                    if all(_LEADER_ONLY.match(ln.text) for ln in chunk):
+                        continue
                     text = " ".join(re.sub(r"\s+", " ", ln.text).strip() for ln in chunk)
+                    text = _ZERO_AS_O.sub("O", text)
                     weight = sum(len(ln.text) for ln in chunk) or 1
                     score = sum(ln.score * len(ln.text) for ln in chunk) / weight
                     pieces.append(Piece(text, score, region, row_index))
@@ -564,13 +572,17 @@ class LabelParser:
                 )
 
 
-def _chunks(row: list[OcrLine], gap: float = 3.0) -> list[list[OcrLine]]:
-    """Split a row (left to right) where the gap exceeds ``gap`` text heights."""
+def _chunks(row: list[OcrLine], gap: float = 5.0) -> list[list[OcrLine]]:
+    """Split a row (left to right) where the gap exceeds ``gap`` text heights.
+
+    A piece ending in a dotted leader or a colon always takes the next piece as its value.
+    """
     chunks: list[list[OcrLine]] = []
     for line in row:
         if chunks:
             prev = chunks[-1][-1]
-            if line.box[0] - prev.box[2] <= gap * max(prev.height, line.height):
+            close = line.box[0] - prev.box[2] <= gap * max(prev.height, line.height)
+            if close or re.search(r"(?:[.·…_]{2,}|:)\s*$", prev.text):
                 chunks[-1].append(line)
                 continue
         chunks.append([line])
