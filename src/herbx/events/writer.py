@@ -16,6 +16,7 @@ from herbx.events.log import scan_tail
 FsyncPolicy = Literal["interval", "always", "never"]
 
 _monotonic = time.monotonic
+_write = os.write
 _ORJSON_OPTS = orjson.OPT_SERIALIZE_NUMPY | orjson.OPT_NON_STR_KEYS
 
 
@@ -68,7 +69,10 @@ def dumps_event(envelope: dict[str, Any]) -> bytes:
 
 
 class LogWriter:
-    """Appends event lines to one file: flushed per line, fsynced per policy.
+    """Appends event lines to one file: each line handed to the kernel at once, fsynced per policy.
+
+    Lines go straight to an ``O_APPEND`` file descriptor with one ``write`` system call each:
+    no user-space buffer to flush, so a killed process loses nothing already written.
 
     Opening an existing log continues after its last complete line. A torn final line (a
     writer killed mid-write) is copied to ``<name>.torn-<unix time>`` and cut off before
@@ -93,8 +97,8 @@ class LogWriter:
         if tail.torn_bytes:
             self.repaired_from = self._repair(tail.end_offset)
         self.last_seq = tail.last_seq
-        self._fh = open(self.path, "ab")  # noqa: SIM115 - owned by this object until close()
-        self._fd = self._fh.fileno()
+        flags = os.O_WRONLY | os.O_APPEND | os.O_CREAT | getattr(os, "O_CLOEXEC", 0)
+        self._fd = os.open(self.path, flags, 0o644)
         self._last_sync = time.monotonic()
         self.closed = False
 
@@ -108,10 +112,10 @@ class LogWriter:
         return backup
 
     def write(self, line: bytes, durable: bool = False) -> None:
-        """Append one serialized line, flush it, and fsync as the policy says."""
-        fh = self._fh
-        fh.write(line)
-        fh.flush()
+        """Append one serialized line (unbuffered), and fsync as the policy says."""
+        written = _write(self._fd, line)
+        while written < len(line):  # a short write (signal, nearly full disk): finish it
+            written += _write(self._fd, line[written:])
         policy = self.fsync_policy
         if policy == "interval" and not durable:
             now = _monotonic()
@@ -123,9 +127,8 @@ class LogWriter:
             self._last_sync = _monotonic()
 
     def sync(self) -> None:
-        """Flush and fsync now."""
+        """Fsync now (lines are never held in a user-space buffer)."""
         if not self.closed:
-            self._fh.flush()
             os.fsync(self._fd)
             self._last_sync = time.monotonic()
 
@@ -136,5 +139,5 @@ class LogWriter:
         try:
             self.sync()
         finally:
-            self._fh.close()
+            os.close(self._fd)
             self.closed = True
