@@ -1,15 +1,17 @@
 """Accuracy and speed of the ocr engine on generated sheets, beside a bare RapidOCR call.
 
-For each sheet size, fresh child processes (so each peak memory is that run's alone)
-generate the same sheets with herbx.testing.labels (all layouts, labels rotated
-0/90/180/270, each under 10% of the sheet). One runs OcrEngine and scores the scored fields
-exactly after normalization; the other times a bare ``RapidOCR()(image)`` call (its own
-pipeline, 2000 px limit) and scores what the same label parser makes of its lines.
+For each sheet size, sheets are generated with herbx.testing.labels (all layouts, labels
+rotated 0/90/180/270, each under 10% of the sheet) and written as JPEG files; fresh child
+processes (so each peak memory is that run's alone) then load them. One runs OcrEngine and
+scores the scored fields exactly after normalization; the other times a bare
+``RapidOCR()(image)`` call (its own pipeline, 2000 px limit) and scores what the same label
+parser makes of its lines.
 
     python benchmarks/ocr_bench.py                       # 40 small + 4 large sheets
     python benchmarks/ocr_bench.py --small 80 --large 8 --json out.json
 
-Peak memory is the child's maximum resident set size (``resource.getrusage``).
+Peak memory is the child's maximum resident set size (``resource.getrusage``), models and
+the decoded image included.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ import resource
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 from typing import Any
@@ -34,68 +37,71 @@ def _peak_mb() -> float:
     return peak / (1024 * 1024) if sys.platform == "darwin" else peak / 1024
 
 
-def child(size_name: str, count: int, seed: int, mode: str) -> dict[str, Any]:
-    """Run in a fresh process: ``mode`` "engine" (OcrEngine, scored) or "bare" (RapidOCR)."""
+def child(folder: Path, mode: str) -> dict[str, Any]:
+    """Run in a fresh process over the JPEGs in ``folder``: "engine" or "bare" RapidOCR."""
     os.environ.setdefault("ORT_DISABLE_TELEMETRY", "1")
     import numpy as np
 
-    from herbx.engines import SpecimenImage
-    from herbx.engines.ocr import OcrEngine
-    from herbx.testing.labels import SCORED_FIELDS, generate_sheet, generate_sheets, score_terms
+    from herbx.engines.ocr import OcrEngine, load_image
+    from herbx.engines.ocr.layout import OcrLine, quad_to_box
+    from herbx.testing.labels import SCORED_FIELDS, read_truth, score_terms
 
     engine = OcrEngine(threads=2)
-    bare = engine.reader.ocr()  # the same RapidOCR object, default pipeline
-    size = SIZES[size_name]
-    # warm up once (model loading and first-run allocation are not reading time)
-    warm = generate_sheet(seed - 1, size=size)
+    bare = engine.reader.ocr()  # the same RapidOCR object, its default pipeline
+    parser = engine._label_parser()
+    truth = read_truth(folder / "truth.csv")
+    names = sorted(truth)
+    # warm up once: model loading and first-run allocation are not reading time
+    warm = load_image(folder / names[0])
     if mode == "engine":
-        engine.extract(SpecimenImage(path=Path("warm.jpg"), pixels=warm.image))
+        engine.extract(warm)
     else:
-        bare(np.asarray(warm.image), use_det=True, use_cls=True, use_rec=True)
-    del warm
+        bare(np.asarray(warm.pixels), use_det=True, use_cls=True, use_rec=True)
     correct = dict.fromkeys(SCORED_FIELDS, 0)
     seconds: list[float] = []
-    fractions: list[float] = []
     failures: list[dict[str, Any]] = []
-    for i, sheet in enumerate(generate_sheets(count, seed=seed, size=size)):
-        fractions.append(sheet.label_fraction)
+    for name in names:
+        row = truth[name]
+        image = load_image(folder / name)
+        t0 = time.perf_counter()
         if mode == "engine":
-            t0 = time.perf_counter()
-            result = engine.extract(SpecimenImage(path=Path(f"s{i}.jpg"), pixels=sheet.image))
+            terms = engine.extract(image).terms
             seconds.append(time.perf_counter() - t0)
-            terms = result.terms
         else:
-            arr = np.asarray(sheet.image)
-            t0 = time.perf_counter()
-            out = bare(arr, use_det=True, use_cls=True, use_rec=True)
+            out = bare(np.asarray(image.pixels), use_det=True, use_cls=True, use_rec=True)
             seconds.append(time.perf_counter() - t0)
             # the bare call has no parser: score what the same parser makes of its lines
-            from herbx.engines.ocr.layout import OcrLine, quad_to_box
-
+            boxes = getattr(out, "boxes", None)
             lines = [
                 OcrLine(str(t), float(sc), quad_to_box(q))
                 for t, sc, q in zip(
                     getattr(out, "txts", None) or (),
                     getattr(out, "scores", None) or (),
-                    getattr(out, "boxes", None) if getattr(out, "boxes", None) is not None else (),
+                    boxes if boxes is not None else (),
                     strict=False,
                 )
             ]
-            terms = engine._label_parser().parse(lines).terms
-        scores = score_terms(terms, sheet.truth)
+            terms = parser.parse(lines).terms
+        scores = score_terms(terms, row)
         for f, ok in scores.items():
             correct[f] += ok
         if mode == "engine" and not all(scores.values()):
-            wrong = {f: [terms.get(f), sheet.truth[f]] for f, ok in scores.items() if not ok}
+            wrong = {f: [terms.get(f), row[f]] for f, ok in scores.items() if not ok}
             failures.append(
-                {"sheet": i, "layout": sheet.layout, "rotation": sheet.rotation, "wrong": wrong}
+                {
+                    "sheet": name,
+                    "layout": row["layout"],
+                    "rotation": row["rotation"],
+                    "wrong": wrong,
+                }
             )
     n = len(seconds)
+    w, h = warm.size
     return {
         "mode": mode,
-        "size": f"{size[0]}x{size[1]}",
+        "size": f"{w}x{h}",
         "sheets": n,
-        "label_fraction_max": max(fractions),
+        "label_fraction_max": max(float(truth[k]["label_fraction"]) for k in names),
         "accuracy": {f: round(v / n, 3) for f, v in correct.items()},
         "accuracy_all_fields": round(sum(correct.values()) / (n * len(correct)), 3),
         "seconds_median": round(statistics.median(seconds), 2),
@@ -112,21 +118,25 @@ def main() -> None:
     ap.add_argument("--large", type=int, default=4, help="6000x4000 sheets")
     ap.add_argument("--seed", type=int, default=7)
     ap.add_argument("--json", type=Path, help="also write the results here")
-    ap.add_argument("--child", nargs=3, metavar=("SIZE", "COUNT", "MODE"), help=argparse.SUPPRESS)
+    ap.add_argument("--child", nargs=2, metavar=("FOLDER", "MODE"), help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.child:
-        print(json.dumps(child(args.child[0], int(args.child[1]), args.seed, args.child[2])))
+        print(json.dumps(child(Path(args.child[0]), args.child[1])))
         return
     results = []
-    for name, count in (("small", args.small), ("large", args.large)):
-        for mode in ("engine", "bare"):
+    from herbx.testing.labels import generate_sheets, write_sheets
+
+    with tempfile.TemporaryDirectory(prefix="herbx-ocr-bench-") as tmp:
+        for name, count in (("small", args.small), ("large", args.large)):
             if count <= 0:
                 continue
-            cmd = [sys.executable, __file__, "--child", name, str(count), mode]
-            proc = subprocess.run(
-                [*cmd, "--seed", str(args.seed)], check=True, capture_output=True, text=True
-            )
-            results.append(json.loads(proc.stdout.strip().splitlines()[-1]))
+            folder = Path(tmp) / name
+            # sheets are written as JPEGs first, as a collection would hand them over
+            write_sheets(folder, generate_sheets(count, seed=args.seed, size=SIZES[name]))
+            for mode in ("engine", "bare"):
+                cmd = [sys.executable, __file__, "--child", str(folder), mode]
+                proc = subprocess.run(cmd, check=True, capture_output=True, text=True)
+                results.append(json.loads(proc.stdout.strip().splitlines()[-1]))
     report = {
         "machine": f"{platform.machine()}, {os.cpu_count()} CPUs, {platform.system()}, "
         f"Python {platform.python_version()}",

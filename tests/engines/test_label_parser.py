@@ -9,7 +9,13 @@ from herbx.engines.ocr.layout import (
     is_vertical,
 )
 from herbx.engines.ocr.names import NameList
-from herbx.engines.ocr.parser import is_noise, looks_like_date, parse_lines, tidy_person
+from herbx.engines.ocr.parser import (
+    is_noise,
+    looks_like_date,
+    parse_lines,
+    tidy_locality,
+    tidy_person,
+)
 from herbx.engines.ocr.regions import find_places
 
 
@@ -169,6 +175,9 @@ def test_dates_and_people_tidied_from_ocr_spacing() -> None:
     assert looks_like_date("12.VII.1987") == "12.VII.1987"
     assert looks_like_date("No. 1302") is None
     assert tidy_person("J.A. Smith") == "J. A. Smith"
+    assert tidy_locality("8km NEof Prince Albert") == "8 km NE of Prince Albert"
+    assert tidy_locality("Bozeman, alongHwy 60") == "Bozeman, along Hwy 60"
+    assert tidy_locality("Near Osoyoos") == "Near Osoyoos"
 
 
 def test_gazetteer() -> None:

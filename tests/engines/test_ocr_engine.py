@@ -9,8 +9,10 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
+from herbx.config import ConfigError, load_config
 from herbx.engines import EngineResult, SpecimenImage
 from herbx.engines.ocr import OcrEngine, load_image
+from herbx.engines.registry import create_engine
 from herbx.testing.labels import SCORED_FIELDS, generate_sheet, read_truth, score_terms
 
 
@@ -33,8 +35,12 @@ def test_engine_contract_without_loading_models() -> None:
     assert settings["rapidocr"] == "3.10.0"
     assert settings["name_threshold"] == 90
     assert {"parser", "text_score", "detect_max_side"} <= set(settings)
-    with pytest.raises(ValueError, match="unknown"):
+    with pytest.raises(ConfigError, match="unknown"):
         OcrEngine(colour="red")
+    # the registry builds it from the shipped [engines.ocr] section
+    built = create_engine("ocr", load_config()["engines"]["ocr"])
+    assert isinstance(built, OcrEngine)
+    assert built.settings() == OcrEngine().settings()
 
 
 @pytest.mark.slow

@@ -19,6 +19,7 @@ from typing import Any
 
 from PIL import Image, ImageOps
 
+from herbx.config import ConfigError
 from herbx.engines.base import EngineError, EngineResult, SpecimenImage
 from herbx.engines.ocr.names import NameList
 from herbx.engines.ocr.parser import PARSER_VERSION, LabelParser
@@ -51,9 +52,9 @@ class OcrEngine:
         **unknown: Any,
     ) -> None:
         if unknown:
-            raise ValueError(f"unknown [engines.ocr] setting(s): {', '.join(sorted(unknown))}")
+            raise ConfigError(f"unknown [engines.ocr] setting(s): {', '.join(sorted(unknown))}")
         if threads < 1:
-            raise ValueError(f"[engines.ocr] threads must be at least 1, not {threads}")
+            raise ConfigError(f"[engines.ocr] threads must be at least 1, not {threads}")
         self.reader = SheetReader(
             threads=threads,
             detect_max_side=detect_max_side,

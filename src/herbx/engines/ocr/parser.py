@@ -221,6 +221,14 @@ def tidy_person(text: str) -> str:
     return re.sub(r"\s+", " ", _INITIALS.sub(r"\1 ", text)).strip()
 
 
+def tidy_locality(text: str) -> str:
+    """Restore spaces OCR drops in place phrases: ``"8km NEof X, alongHwy 6"``."""
+    out = re.sub(r"(\d)(?=(?:km|mi|m|ft)\b)", r"\1 ", text)
+    out = re.sub(r"\b([NSEW]{1,3})(?=of\b)", r"\1 ", out)
+    out = re.sub(r"\b(along|near|of|from|to)(?=[A-Z0-9])", r"\1 ", out)
+    return re.sub(r"\s+", " ", out).strip()
+
+
 def looks_like_date(text: str) -> str | None:
     """The (respaced) text if it is a date with at least a month, else ``None``."""
     candidate = respace_date(_OCT.sub("O", text.strip(" .,;")))
@@ -559,7 +567,7 @@ class LabelParser:
                 if country:
                     result.put("country", country, conf, locality)
                 parts.pop()
-            result.terms["locality"] = ", ".join(parts)
+            result.terms["locality"] = tidy_locality(", ".join(parts))
         division = result.terms.get("stateProvince")
         if division and "country" not in result.terms:
             country = country_of(division)
