@@ -82,3 +82,15 @@ def test_runner_uses_processes_for_cpu_engines(tmp_path: Path) -> None:
     run.kind = "cpu"  # simulate is an io engine; treat it as cpu to exercise the process pool
     result = run.run()
     assert result.counts["succeeded"] == 5
+
+
+def test_cpu_engine_threads_are_shared_between_worker_processes() -> None:
+    from herbx.extraction.executors import per_worker_settings
+
+    ocr = {"threads": 2, "text_score": 0.5}
+    assert per_worker_settings(ocr, 1, 2) == ocr
+    assert per_worker_settings(ocr, 2, 2) == {"threads": 1, "text_score": 0.5}
+    assert per_worker_settings(ocr, 4, 2)["threads"] == 1
+    assert per_worker_settings(ocr, 2, 8) == ocr
+    assert per_worker_settings({"model": "m"}, 8, 2) == {"model": "m"}
+    assert per_worker_settings(ocr, 2, None)["threads"] == 1

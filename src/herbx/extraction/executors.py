@@ -18,7 +18,7 @@ from __future__ import annotations
 import concurrent.futures as cf
 import multiprocessing
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from types import TracebackType
 from typing import Any, Protocol
 
@@ -193,3 +193,19 @@ class ProcessExecutor(_FuturesExecutor):
             initargs=initargs,
         )
         super().__init__(pool, workers)
+
+
+def per_worker_settings(
+    settings: Mapping[str, Any], workers: int, cpus: int | None
+) -> dict[str, Any]:
+    """Engine settings for one of ``workers`` processes: share the cores, never oversubscribe.
+
+    A CPU engine's ``threads`` setting (the OCR engine's onnxruntime threads) is lowered so
+    that workers x threads does not exceed the machine's cores; it does not change output.
+    """
+    out = dict(settings)
+    threads = out.get("threads")
+    cores = max(1, cpus or 1)
+    if isinstance(threads, int) and threads * workers > cores:
+        out["threads"] = max(1, cores // workers)
+    return out

@@ -36,7 +36,13 @@ from herbx.events.errors import StopRun
 from herbx.events.types import ExtractionEvent as EV
 from herbx.extraction.attachments import AttachmentError, RunAttachments
 from herbx.extraction.discovery import Discovery, DiscoveryError, ImageFile, discover
-from herbx.extraction.executors import Executor, InlineExecutor, ProcessExecutor, ThreadExecutor
+from herbx.extraction.executors import (
+    Executor,
+    InlineExecutor,
+    ProcessExecutor,
+    ThreadExecutor,
+    per_worker_settings,
+)
 from herbx.extraction.images import DEFAULT_MAX_PIXELS, ImageLoadError, read_bytes
 from herbx.extraction.outcome import (
     Judge,
@@ -212,10 +218,11 @@ class ExtractionRun:
         if self.workers == 1:
             return InlineExecutor()
         if self.kind == "cpu":
+            settings = per_worker_settings(self.engine_settings, self.workers, os.cpu_count())
             return ProcessExecutor(
                 self.workers,
                 initializer=init_worker,
-                initargs=(self.engine_name, self.engine_settings, self.config),
+                initargs=(self.engine_name, settings, self.config),
             )
         return ThreadExecutor(self.workers)
 
