@@ -62,10 +62,10 @@ class ReplayBus(HybridEventBus):
         with self._lock:
             self._seq = event.seq
             self.run_id = event.run_id
-            try:
-                self._dispatch(event)
-            except StopRun as stop:
-                return stop
+        try:
+            self._dispatch(event)  # outside the lock: consumers emit events of their own
+        except StopRun as stop:
+            return stop
         return None
 
     def emit(self, event_type: str, data: dict[str, Any] | None = None) -> Event:

@@ -128,7 +128,7 @@ class HybridEventBus:
         self._clock = UtcClock()
         self._entries: list[_Entry] = []
         self._routes: dict[str, tuple[_Entry, ...]] = {}
-        self._lock = threading.RLock()
+        self._lock = threading.Lock()
         self._pending_errors: list[tuple[str, Event, BaseException]] = []
         self._pending_lock = threading.Lock()
         self.consumer_errors: list[dict[str, Any]] = []
@@ -200,6 +200,8 @@ class HybridEventBus:
         return self._emit(event_type, data if data is not None else {})
 
     def _emit(self, event_type: str, data: dict[str, Any]) -> Event:
+        # The lock covers numbering and writing only, so lines land in seq order; consumers
+        # run after it is released, which lets them emit events of their own.
         with self._lock:
             if self.closed:
                 raise BusClosedError(
@@ -227,11 +229,12 @@ class HybridEventBus:
             if self._writer is not None:
                 self._writer.write(line, event_type in DURABLE_EVENTS)
             self._seq = seq
-            event = _new_event(
-                Event, (event_type, data, timestamp, seq, self.run_id, ENVELOPE_VERSION, None)
-            )
-            self._dispatch(event)
-            return event
+            run_id = self.run_id
+        event = _new_event(
+            Event, (event_type, data, timestamp, seq, run_id, ENVELOPE_VERSION, None)
+        )
+        self._dispatch(event)
+        return event
 
     def _dispatch(self, event: Event) -> None:
         stop: StopRun | None = None
