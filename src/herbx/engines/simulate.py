@@ -22,6 +22,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from herbx.config import ConfigError
+from herbx.dwc.dates import MONTH_ABBREVIATIONS, MONTH_NAMES, ROMAN_MONTHS
 from herbx.engines.base import (
     EngineError,
     EngineResult,
@@ -105,46 +106,17 @@ _COLLECTORS = (
 )
 
 _INSTITUTIONS = ("DAO", "SASK", "CAN", "UBC", "MT", "NDA")
-_MONTHS = (
-    "January",
-    "February",
-    "March",
-    "April",
-    "May",
-    "June",
-    "July",
-    "August",
-    "September",
-    "October",
-    "November",
-    "December",
-)
-_MONTH_ABBR = (
-    "Jan.",
-    "Feb.",
-    "Mar.",
-    "Apr.",
-    "May",
-    "June",
-    "July",
-    "Aug.",
-    "Sept.",
-    "Oct.",
-    "Nov.",
-    "Dec.",
-)
-_ROMAN = ("I", "II", "III", "IV", "V", "VI", "VII", "VIII", "IX", "X", "XI", "XII")
 
 
 def _verbatim_date(rng: random.Random) -> str:
     year, month, day = rng.randint(1905, 1995), rng.randint(1, 12), rng.randint(1, 28)
     forms = (
-        f"{day} {_MONTHS[month - 1]} {year}",
+        f"{day} {MONTH_NAMES[month - 1]} {year}",
         f"{year}-{month:02d}-{day:02d}",
-        f"{_ROMAN[month - 1]}.{day}.{year}",
-        f"{day}.{_ROMAN[month - 1]}.{year}",
-        f"{_MONTH_ABBR[month - 1]} {day}, {year}",
-        f"{_MONTH_ABBR[month - 1]} {day} {year}",
+        f"{ROMAN_MONTHS[month - 1]}.{day}.{year}",
+        f"{day}.{ROMAN_MONTHS[month - 1]}.{year}",
+        f"{MONTH_ABBREVIATIONS[month - 1]} {day}, {year}",
+        f"{MONTH_ABBREVIATIONS[month - 1]} {day} {year}",
     )
     return rng.choice(forms)
 

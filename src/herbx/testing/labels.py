@@ -30,6 +30,8 @@ from pathlib import Path
 
 from PIL import Image, ImageDraw, ImageFilter, ImageFont
 
+from herbx.dwc.dates import MONTH_ABBREVIATIONS, MONTH_NAMES, ROMAN_MONTHS
+
 #: Layouts :func:`generate_sheet` can draw.
 LAYOUTS: tuple[str, ...] = ("typed", "form", "keyword", "disease")
 
@@ -133,35 +135,6 @@ _HABITATS = (
     "open woods",
 )
 _DIRECTIONS = ("N", "S", "E", "W", "NE", "NW", "SE", "SW")
-_MONTHS = (
-    "January",
-    "February",
-    "March",
-    "April",
-    "May",
-    "June",
-    "July",
-    "August",
-    "September",
-    "October",
-    "November",
-    "December",
-)
-_MONTH_ABBR = (
-    "Jan.",
-    "Feb.",
-    "Mar.",
-    "Apr.",
-    "May",
-    "June",
-    "July",
-    "Aug.",
-    "Sept.",
-    "Oct.",
-    "Nov.",
-    "Dec.",
-)
-_ROMAN = ("I", "II", "III", "IV", "V", "VI", "VII", "VIII", "IX", "X", "XI", "XII")
 _STAMPS = (
     ("AGRICULTURE CANADA (DAS)", "DAS", "Number"),
     ("AGRICULTURE CANADA (DAO)", "DAO", "Number"),
@@ -232,17 +205,17 @@ def _date(rng: random.Random) -> tuple[str, str]:
     iso = f"{year:04d}-{month:02d}-{day:02d}"
     style = rng.randrange(6)
     if style == 0:
-        verbatim = f"{day} {_MONTHS[month - 1]} {year}"
+        verbatim = f"{day} {MONTH_NAMES[month - 1]} {year}"
     elif style == 1:
         verbatim = iso
     elif style == 2:
-        verbatim = f"{_ROMAN[month - 1]}.{day}.{year}"
+        verbatim = f"{ROMAN_MONTHS[month - 1]}.{day}.{year}"
     elif style == 3:
-        verbatim = f"{day}.{_ROMAN[month - 1]}.{year}"
+        verbatim = f"{day}.{ROMAN_MONTHS[month - 1]}.{year}"
     elif style == 4:
-        verbatim = f"{_MONTH_ABBR[month - 1]} {day}, {year}"
+        verbatim = f"{MONTH_ABBREVIATIONS[month - 1]} {day}, {year}"
     else:
-        verbatim = f"{_MONTH_ABBR[month - 1]} {day} {year}"
+        verbatim = f"{MONTH_ABBREVIATIONS[month - 1]} {day} {year}"
     return verbatim, iso
 
 
