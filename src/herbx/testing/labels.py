@@ -31,6 +31,8 @@ from pathlib import Path
 from PIL import Image, ImageDraw, ImageFilter, ImageFont
 
 from herbx.dwc.dates import MONTH_ABBREVIATIONS, MONTH_NAMES, ROMAN_MONTHS
+from herbx.testing.fonts import font as _font
+from herbx.testing.sheet_art import add_noise, draw_colour_chart, draw_plant, draw_ruler
 
 #: Layouts :func:`generate_sheet` can draw.
 LAYOUTS: tuple[str, ...] = ("typed", "form", "keyword", "disease")
@@ -74,21 +76,6 @@ TRUTH_COLUMNS: tuple[str, ...] = (
     "dateIdentified",
     "occurrenceRemarks",
 )
-
-_FONT_DIRS = (
-    "/usr/share/fonts/truetype/dejavu",
-    "/usr/share/fonts/dejavu",
-    "/usr/local/share/fonts",
-    "/Library/Fonts",
-)
-_FONT_FILES = {
-    "mono": "DejaVuSansMono.ttf",
-    "serif": "DejaVuSerif.ttf",
-    "sans": "DejaVuSans.ttf",
-    "sans-bold": "DejaVuSans-Bold.ttf",
-    "serif-italic": "DejaVuSerif-Italic.ttf",
-    "condensed": "DejaVuSansCondensed.ttf",
-}
 
 # Places with a few towns each: (country, division, label header form, towns).
 _PLACES: tuple[tuple[str, str, tuple[str, ...]], ...] = (
@@ -156,32 +143,6 @@ class GeneratedSheet:
 
 
 @lru_cache(maxsize=1)
-def _font_dir() -> Path | None:
-    for candidate in _FONT_DIRS:
-        path = Path(candidate)
-        if (path / _FONT_FILES["sans"]).is_file():
-            return path
-    return None
-
-
-def has_truetype_fonts() -> bool:
-    """Whether DejaVu fonts were found (else Pillow's built-in font is used)."""
-    return _font_dir() is not None
-
-
-def _font(kind: str, size: int) -> ImageFont.FreeTypeFont | ImageFont.ImageFont:
-    folder = _font_dir()
-    if folder is not None:
-        path = folder / _FONT_FILES.get(kind, _FONT_FILES["sans"])
-        if not path.is_file():
-            path = folder / _FONT_FILES["sans"]
-        return ImageFont.truetype(str(path), size)
-    try:  # Pillow >= 10.1 ships a scalable built-in font
-        return ImageFont.load_default(size=size)
-    except TypeError:  # pragma: no cover - very old Pillow
-        return ImageFont.load_default()
-
-
 @lru_cache(maxsize=1)
 def name_list() -> tuple[tuple[str, str, str], ...]:
     """(scientificName, authorship, family) rows of the name list shipped with the engine."""
@@ -390,69 +351,6 @@ def _render_block(
     return block
 
 
-def _draw_plant(draw: ImageDraw.ImageDraw, rng: random.Random, w: int, h: int) -> None:
-    x = rng.randint(int(w * 0.35), int(w * 0.6))
-    y = int(h * 0.92)
-    green = (60 + rng.randint(0, 30), 95 + rng.randint(0, 30), 45)
-    stroke = max(2, w // 400)
-    for _ in range(3):
-        px, py = x + rng.randint(-w // 20, w // 20), y
-        for _ in range(12):
-            nx = px + rng.randint(-w // 60, w // 60)
-            ny = py - rng.randint(h // 30, h // 14)
-            draw.line((px, py, nx, ny), fill=green, width=stroke)
-            if rng.random() < 0.6:
-                leaf = w // 45
-                draw.ellipse((nx - leaf, ny - leaf // 3, nx + leaf, ny + leaf // 3), fill=green)
-            px, py = nx, max(ny, h // 8)
-
-
-def _draw_colour_chart(img: Image.Image, rng: random.Random, box: tuple[int, int]) -> None:
-    w = img.size[0]
-    cell = max(8, w // 70)
-    x0, y0 = box
-    draw = ImageDraw.Draw(img)
-    draw.rectangle((x0, y0, x0 + cell * 6 + cell, y0 + cell * 4 + cell * 2), fill=(25, 25, 25))
-    for r in range(4):
-        for c in range(6):
-            colour = tuple(rng.randint(30, 235) for _ in range(3))
-            cx, cy = x0 + cell // 2 + c * cell, y0 + cell // 2 + r * cell
-            draw.rectangle((cx + 1, cy + 1, cx + cell - 2, cy + cell - 2), fill=colour)
-    small = _font("sans", max(8, cell // 3))
-    draw.text(
-        (x0 + cell // 2, y0 + cell * 4 + cell // 2),
-        "colorchecker CLASSIC",
-        font=small,
-        fill=(230, 230, 230),
-    )
-    draw.text((x0 + cell * 5, y0 + cell * 4 + cell), "calibrite", font=small, fill=(230, 230, 230))
-
-
-def _draw_ruler(img: Image.Image, origin: tuple[int, int], length: int) -> None:
-    draw = ImageDraw.Draw(img)
-    x0, y0 = origin
-    height = max(12, length // 12)
-    draw.rectangle((x0, y0, x0 + length, y0 + height), fill=(245, 245, 235), outline=(0, 0, 0))
-    step = length / 15
-    digits = _font("sans", max(8, int(height * 0.35)))
-    for i in range(16):
-        x = int(x0 + i * step)
-        draw.line((x, y0, x, y0 + height // 2), fill=(0, 0, 0), width=max(1, length // 500))
-        if i < 15:
-            draw.text((x + 2, y0 + height // 2), str(i), font=digits, fill=(0, 0, 0))
-    draw.text((int(x0 + length - step * 0.9), y0 + 2), "cm", font=digits, fill=(0, 0, 0))
-
-
-def _add_noise(img: Image.Image, rng: random.Random, sigma: float) -> Image.Image:
-    import numpy as np
-
-    arr = np.asarray(img, dtype=np.float32)
-    gen = np.random.default_rng(rng.randint(0, 2**31))
-    arr += gen.standard_normal(arr.shape, dtype=np.float32) * np.float32(sigma)
-    np.clip(arr, 0, 255, out=arr)
-    return Image.fromarray(arr.astype(np.uint8))
-
-
 def generate_sheet(
     seed: int,
     *,
@@ -482,7 +380,7 @@ def generate_sheet(
     scale = w / 1600
     sheet = Image.new("RGB", size, (236 + rng.randint(-6, 6), 232, 220 + rng.randint(-6, 6)))
     draw = ImageDraw.Draw(sheet)
-    _draw_plant(draw, rng, w, h)
+    draw_plant(draw, rng, w, h)
 
     label_font_kind = {
         "typed": "mono",
@@ -554,13 +452,13 @@ def generate_sheet(
 
     # The chart goes on the side away from the label, between stamp and label heights.
     chart_x = pad if corner in ("br", "tr") else int(w * 0.82)
-    _draw_colour_chart(sheet, rng, (chart_x, int(h * 0.45)))
-    _draw_ruler(
+    draw_colour_chart(sheet, rng, (chart_x, int(h * 0.45)))
+    draw_ruler(
         sheet, (int(w * 0.3), int(h * 0.9) if "b" not in corner else int(h * 0.02)), int(w * 0.3)
     )
 
     if noise > 0:
-        sheet = _add_noise(sheet, rng, noise)
+        sheet = add_noise(sheet, rng, noise)
     if blur > 0:
         sheet = sheet.filter(ImageFilter.GaussianBlur(blur * scale))
     fraction = (lw * lh) / (w * h)
