@@ -9,14 +9,9 @@ from herbx.engines.ocr.layout import (
     is_vertical,
 )
 from herbx.engines.ocr.names import NameList
-from herbx.engines.ocr.parser import (
-    is_noise,
-    looks_like_date,
-    parse_lines,
-    tidy_locality,
-    tidy_person,
-)
+from herbx.engines.ocr.parser import parse_lines
 from herbx.engines.ocr.regions import find_places
+from herbx.engines.ocr.text_repair import is_noise, looks_like_date, tidy_locality, tidy_person
 
 
 def lines(*texts: str, region: int = 0, score: float = 0.98) -> list[OcrLine]:
