@@ -202,3 +202,18 @@ def test_reports_stay_bounded_on_pathological_logs(tmp_path: Path) -> None:
     assert reader.report.seq_gap_count == 499 and len(reader.report.seq_gaps) == MAX_REPORTED
     assert reader.report.skipped_count == 500 and len(reader.report.skipped_lines) == MAX_REPORTED
     assert not reader.report.clean
+
+
+def test_short_write_is_completed(tmp_path: Path) -> None:
+    """A line the kernel took only part of is finished, not lost or duplicated."""
+    import os as _os
+
+    from herbx.events.writer import LogWriter
+
+    writer = LogWriter(tmp_path / "e.jsonl")
+    line = b'{"v":1,"seq":1,"run_id":null,"event_type":"x","timestamp":"t","data":{}}\n'
+    written = _os.write(writer.fd, line[:7])  # what a short write leaves
+    writer.finish_short_write(line, written)
+    writer.close()
+    assert (tmp_path / "e.jsonl").read_bytes() == line
+    assert [e.seq for e in read_events(tmp_path / "e.jsonl")] == [1]

@@ -14,6 +14,7 @@ from __future__ import annotations
 import logging
 import os
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -31,6 +32,8 @@ Handler = Callable[[Event], Any]
 # __new__ on the hot path (the field order is fixed by the class).
 _new_event = tuple.__new__
 _dumps = orjson.dumps
+_write = os.write
+_monotonic = time.monotonic
 _APPEND_NEWLINE = orjson.OPT_APPEND_NEWLINE
 logger = logging.getLogger("herbx.events")
 
@@ -197,9 +200,8 @@ class HybridEventBus:
             self._flush_async_errors()
         if type(event_type) is not str:
             event_type = str(event_type)
-        return self._emit(event_type, data if data is not None else {})
-
-    def _emit(self, event_type: str, data: dict[str, Any]) -> Event:
+        if data is None:
+            data = {}
         # The lock covers numbering and writing only, so lines land in seq order; consumers
         # run after it is released, which lets them emit events of their own.
         with self._lock:
@@ -226,8 +228,16 @@ class HybridEventBus:
                 line = _dumps(envelope, option=_APPEND_NEWLINE)
             except TypeError:
                 line = dumps_event(envelope)  # retries with wider options, or names the key
-            if self._writer is not None:
-                self._writer.write(line, event_type in DURABLE_EVENTS)
+            writer = self._writer
+            if writer is not None:
+                # LogWriter.write, inlined on the hot path: one system call per line
+                written = _write(writer.fd, line)
+                if written != len(line):
+                    writer.finish_short_write(line, written)
+                if event_type in DURABLE_EVENTS or writer.fsync_policy != "interval":
+                    writer.after_write(event_type in DURABLE_EVENTS)
+                elif _monotonic() - writer.last_sync >= writer.fsync_interval:
+                    writer.sync()
             self._seq = seq
             run_id = self.run_id
         event = _new_event(
@@ -235,6 +245,8 @@ class HybridEventBus:
         )
         self._dispatch(event)
         return event
+
+    _emit = emit  # internal callers (consumer errors, drops at close)
 
     def _dispatch(self, event: Event) -> None:
         stop: StopRun | None = None

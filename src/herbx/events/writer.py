@@ -98,8 +98,8 @@ class LogWriter:
             self.repaired_from = self._repair(tail.end_offset)
         self.last_seq = tail.last_seq
         flags = os.O_WRONLY | os.O_APPEND | os.O_CREAT | getattr(os, "O_CLOEXEC", 0)
-        self._fd = os.open(self.path, flags, 0o644)
-        self._last_sync = time.monotonic()
+        self.fd = os.open(self.path, flags, 0o644)
+        self.last_sync = time.monotonic()
         self.closed = False
 
     def _repair(self, end_offset: int) -> Path:
@@ -113,24 +113,33 @@ class LogWriter:
 
     def write(self, line: bytes, durable: bool = False) -> None:
         """Append one serialized line (unbuffered), and fsync as the policy says."""
-        written = _write(self._fd, line)
-        while written < len(line):  # a short write (signal, nearly full disk): finish it
-            written += _write(self._fd, line[written:])
+        written = _write(self.fd, line)
+        if written != len(line):
+            self.finish_short_write(line, written)
+        self.after_write(durable)
+
+    def finish_short_write(self, line: bytes, written: int) -> None:
+        """Write the rest of a line the kernel took only part of (a signal, a nearly full disk)."""
+        while written < len(line):
+            written += _write(self.fd, line[written:])
+
+    def after_write(self, durable: bool) -> None:
+        """Fsync if the policy (or a durable event) says so."""
         policy = self.fsync_policy
         if policy == "interval" and not durable:
             now = _monotonic()
-            if now - self._last_sync >= self.fsync_interval:
-                os.fsync(self._fd)
-                self._last_sync = now
+            if now - self.last_sync >= self.fsync_interval:
+                os.fsync(self.fd)
+                self.last_sync = now
         elif policy == "always" or durable:
-            os.fsync(self._fd)
-            self._last_sync = _monotonic()
+            os.fsync(self.fd)
+            self.last_sync = _monotonic()
 
     def sync(self) -> None:
         """Fsync now (lines are never held in a user-space buffer)."""
         if not self.closed:
-            os.fsync(self._fd)
-            self._last_sync = time.monotonic()
+            os.fsync(self.fd)
+            self.last_sync = time.monotonic()
 
     def close(self) -> None:
         """Flush, fsync and close; calling it again does nothing."""
@@ -139,5 +148,5 @@ class LogWriter:
         try:
             self.sync()
         finally:
-            os.close(self._fd)
+            os.close(self.fd)
             self.closed = True
