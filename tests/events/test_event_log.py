@@ -217,3 +217,22 @@ def test_short_write_is_completed(tmp_path: Path) -> None:
     writer.close()
     assert (tmp_path / "e.jsonl").read_bytes() == line
     assert [e.seq for e in read_events(tmp_path / "e.jsonl")] == [1]
+
+
+def test_interval_policy_fsyncs_without_a_further_event(tmp_path: Path) -> None:
+    """The last event before a silence is fsynced by the timer, not only by the next event."""
+    import time as _time
+
+    bus = HybridEventBus(tmp_path / "e.jsonl", fsync_interval=0.05)
+    writer = bus._writer
+    assert writer is not None
+    bus.emit("specimen.completed", {})
+    assert writer.dirty
+    deadline = _time.monotonic() + 5
+    while writer.dirty and _time.monotonic() < deadline:
+        _time.sleep(0.01)
+    assert not writer.dirty, "the timer fsynced the written line"
+    bus.close()
+    assert writer._syncer is not None and not writer._syncer.is_alive()
+    with HybridEventBus(tmp_path / "a.jsonl", fsync="always") as other:
+        assert other._writer is not None and other._writer._syncer is None

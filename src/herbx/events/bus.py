@@ -14,7 +14,6 @@ from __future__ import annotations
 import logging
 import os
 import threading
-import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -33,7 +32,6 @@ Handler = Callable[[Event], Any]
 _new_event = tuple.__new__
 _dumps = orjson.dumps
 _write = os.write
-_monotonic = time.monotonic
 _APPEND_NEWLINE = orjson.OPT_APPEND_NEWLINE
 logger = logging.getLogger("herbx.events")
 
@@ -236,8 +234,8 @@ class HybridEventBus:
                     writer.finish_short_write(line, written)
                 if event_type in DURABLE_EVENTS or writer.fsync_policy != "interval":
                     writer.after_write(event_type in DURABLE_EVENTS)
-                elif _monotonic() - writer.last_sync >= writer.fsync_interval:
-                    writer.sync()
+                else:
+                    writer.dirty = True  # fsynced by the writer's timer within the interval
             self._seq = seq
             run_id = self.run_id
         event = _new_event(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import threading
 import time
 from collections.abc import Mapping
 from pathlib import Path
@@ -101,6 +102,26 @@ class LogWriter:
         self.fd = os.open(self.path, flags, 0o644)
         self.last_sync = time.monotonic()
         self.closed = False
+        #: Set after each write under the interval policy; a background timer fsyncs the
+        #: file within ``fsync_interval`` seconds of it, also when no further event comes.
+        self.dirty = False
+        self._stop_syncer = threading.Event()
+        self._syncer: threading.Thread | None = None
+        if fsync == "interval":
+            self._syncer = threading.Thread(
+                target=self._sync_periodically, name="herbx-log-fsync", daemon=True
+            )
+            self._syncer.start()
+
+    def _sync_periodically(self) -> None:
+        while not self._stop_syncer.wait(self.fsync_interval):
+            if self.dirty:
+                self.dirty = False
+                try:
+                    os.fsync(self.fd)
+                except OSError:  # pragma: no cover - the disk failed; close() will say so
+                    return
+                self.last_sync = _monotonic()
 
     def _repair(self, end_offset: int) -> Path:
         backup = self.path.with_name(f"{self.path.name}.torn-{int(time.time())}")
@@ -124,16 +145,14 @@ class LogWriter:
             written += _write(self.fd, line[written:])
 
     def after_write(self, durable: bool) -> None:
-        """Fsync if the policy (or a durable event) says so."""
+        """Fsync now if the policy (or a durable event) says so, else leave it to the timer."""
         policy = self.fsync_policy
-        if policy == "interval" and not durable:
-            now = _monotonic()
-            if now - self.last_sync >= self.fsync_interval:
-                os.fsync(self.fd)
-                self.last_sync = now
-        elif policy == "always" or durable:
+        if policy == "always" or durable:
             os.fsync(self.fd)
             self.last_sync = _monotonic()
+            self.dirty = False
+        elif policy == "interval":
+            self.dirty = True
 
     def sync(self) -> None:
         """Fsync now (lines are never held in a user-space buffer)."""
@@ -145,6 +164,9 @@ class LogWriter:
         """Flush, fsync and close; calling it again does nothing."""
         if self.closed:
             return
+        if self._syncer is not None:
+            self._stop_syncer.set()
+            self._syncer.join()
         try:
             self.sync()
         finally:
