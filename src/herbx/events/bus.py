@@ -228,7 +228,7 @@ class HybridEventBus:
                 line = dumps_event(envelope)  # retries with wider options, or names the key
             writer = self._writer
             if writer is not None:
-                # LogWriter.write, inlined on the hot path: one system call per line
+                # one system call per line; the writer only decides about fsync
                 written = _write(writer.fd, line)
                 if written != len(line):
                     writer.finish_short_write(line, written)

@@ -132,13 +132,6 @@ class LogWriter:
             os.fsync(fh.fileno())
         return backup
 
-    def write(self, line: bytes, durable: bool = False) -> None:
-        """Append one serialized line (unbuffered), and fsync as the policy says."""
-        written = _write(self.fd, line)
-        if written != len(line):
-            self.finish_short_write(line, written)
-        self.after_write(durable)
-
     def finish_short_write(self, line: bytes, written: int) -> None:
         """Write the rest of a line the kernel took only part of (a signal, a nearly full disk)."""
         while written < len(line):
