@@ -4,13 +4,13 @@ It gives exactly what ``EventLog(path).iter_dicts()`` fed into ``SummaryBuilder.
 (the same numbers, the same torn-tail, corrupt-line and lenient rules, the same
 :class:`~herbx.events.log.LogError` texts), with less work per line:
 
-
-- every line is still parsed by orjson (so validity never depends on a guess about its
-  shape), but the envelope checks and the bookkeeping of the two types that make up almost
-  every log (``specimen.processing`` and the outcomes) run inline, without the generator,
-  the per-event method calls and the helper calls of the general path;
-- any other line (other event types, older envelope versions, anything odd) goes through
-  the general code: :func:`~herbx.events.log.upgrade_envelope` and ``SummaryBuilder.add``.
+- the lines that make up almost every log (``specimen.processing`` and the outcomes, in
+  their usual shape) are decoded typed by :mod:`herbx.analysis.hotlines` (only the fields
+  a summary reads) and accounted for inline, without the generator, the per-event method
+  calls and the helper calls of the general path;
+- any other line (other event types, older envelope versions, unusual values, anything
+  msgspec rejects) is parsed by orjson and goes through the general code:
+  :func:`~herbx.events.log.upgrade_envelope` and ``SummaryBuilder.add``.
 
 Example::
 
@@ -33,9 +33,9 @@ from typing import TYPE_CHECKING, Any, BinaryIO
 
 import orjson
 
+from herbx.analysis.hotlines import count_into, decode_hot
 from herbx.analysis.timeline import Crossing
 from herbx.events.log import MAX_REPORTED, LogError, LogReport, _why_not_event, upgrade_envelope
-from herbx.events.types import ENVELOPE_VERSION
 
 if TYPE_CHECKING:
     from herbx.analysis.summary import SummaryBuilder
@@ -44,9 +44,7 @@ if TYPE_CHECKING:
 _COMPLETED = "specimen.completed"
 _FAILED = "specimen.failed"
 _PROCESSING = "specimen.processing"
-_EMPTY: tuple[Any, ...] = (None, "", [], {})
 _NOT_ENVELOPE = "not a herbx event envelope (use lenient reading to skip it)"
-_USAGE_KEYS = ("prompt_tokens", "completion_tokens", "total_tokens")
 
 
 class _Window(io.RawIOBase):
@@ -125,7 +123,6 @@ def scan_into(
     p = Path(path)
     loads = orjson.loads
     decode_error = orjson.JSONDecodeError
-    version = ENVELOPE_VERSION
     counts = builder.counts
     in_flight = builder.in_flight
     timeline_add = builder.timeline.add
@@ -138,8 +135,6 @@ def scan_into(
     tokens = builder.tokens
     add = builder.add
     start = builder._start
-    empty = _EMPTY
-    usage_keys = _USAGE_KEYS
     expected: int | None = None
     line_no = 0
     events = hot = 0
@@ -159,68 +154,61 @@ def scan_into(
     with open_window(p, 0, end) as fh:
         for raw in fh:
             line_no += 1
-            try:
-                obj = loads(raw)
-            except decode_error:
-                if not raw.strip():
-                    continue
-                if not raw.endswith(b"\n"):
-                    report.torn_tail = True
-                    report.torn_tail_line = line_no
-                    break
-                bad(line_no, "not valid JSON")
-                continue
-            if type(obj) is not dict:
-                bad(line_no, "a JSON value that is not an event object")
-                continue
-            et = obj.get("event_type")
-            data: Any = obj.get("data")
-            seq = obj.get("seq")
-            if (
-                obj.get("v") != version
-                or not isinstance(seq, int)
-                or type(et) is not str
-                or type(data) is not dict
+            line = decode_hot(raw)  # typed when a specimen event of the usual shape
+            if line is None or (
+                (et := line.event_type) != _PROCESSING and et != _COMPLETED and et != _FAILED
             ):
+                # -- the general path: orjson, the envelope rules, SummaryBuilder.add ------
+                try:
+                    obj = loads(raw)
+                except decode_error:
+                    if not raw.strip():
+                        continue
+                    if not raw.endswith(b"\n"):
+                        report.torn_tail = True
+                        report.torn_tail_line = line_no
+                        break
+                    bad(line_no, "not valid JSON")
+                    continue
+                if type(obj) is not dict:
+                    bad(line_no, "a JSON value that is not an event object")
+                    continue
                 upgraded = upgrade_envelope(obj, line_no)
                 if upgraded is None:
                     bad(line_no, _why_not_event(obj))
                     continue
                 if upgraded is not obj:
                     report.upgraded += 1
-                obj = upgraded
-                seq = obj["seq"]
-                et = None  # the general path below
+                seq = upgraded["seq"]
+            else:
+                upgraded = None
+                seq = line.seq
             if expected is not None and seq != expected:
                 report.seq_gap_count += 1
                 if len(report.seq_gaps) < MAX_REPORTED:
                     report.seq_gaps.append((line_no, expected, seq))
             expected = seq + 1
             events += 1
-            if et is None or (et != _PROCESSING and et != _COMPLETED and et != _FAILED):
-                # the general path: hand the state kept in locals back, then take it again
+            if upgraded is not None:
+                # hand the state kept in locals back, then take it again
                 builder.first_outcome, builder.last_outcome = first_outcome, last_outcome
                 builder.processed_in_seg, builder.last_event_at = processed, last_event_at
                 builder.cost = cost_total
                 try:
-                    add(obj, line_no)
+                    add(upgraded, line_no)
                 except ValueError:
                     if not lenient:
-                        raise LogError(
-                            p,
-                            line_no,
-                            "not a herbx event envelope (use lenient reading to skip it)",
-                        ) from None
+                        raise LogError(p, line_no, _NOT_ENVELOPE) from None
                     report.skipped_lines.append((line_no, "not a herbx event envelope"))
                 seg, processed = builder.seg, builder.processed_in_seg
                 first_outcome, last_outcome = builder.first_outcome, builder.last_outcome
                 last_event_at, cost_total = builder.last_event_at, builder.cost
                 continue
-            # -- the inline path: SummaryBuilder.add for the hot types ------------------
-            ts = obj.get("timestamp")
-            if type(ts) is not str:
-                ts = ""
+            # -- the typed path: SummaryBuilder.add for the hot types ------------------------
+            assert line is not None
             hot += 1
+            ts = line.timestamp
+            data = line.data
             if et in counts or len(counts) < _MAX_KEYS:
                 counts[et] += 1
             else:
@@ -231,9 +219,9 @@ def scan_into(
                 start({}, ts, line_no, implicit=True)
                 seg, processed = builder.seg, builder.processed_in_seg
                 first_outcome, last_outcome = builder.first_outcome, builder.last_outcome
+            key = data.specimen_id
             if et == _PROCESSING:
-                key = data.get("specimen_id", data.get("sequence"))
-                if len(in_flight) < _MAX_IN_FLIGHT and isinstance(key, (str, int)):
+                if len(in_flight) < _MAX_IN_FLIGHT:
                     in_flight[key] = ts
                 continue
             # -- SummaryBuilder._outcome -----------------------------------------------
@@ -248,71 +236,45 @@ def scan_into(
             kept = len(crossings)
             crossing_add(ok, processed)
             if len(crossings) != kept:
-                crossings[-1] = crossing_at(crossings[-1], data, ts)
-            key = data.get("specimen_id", data.get("sequence"))
-            began = in_flight.pop(key, None) if isinstance(key, (str, int)) else None
-            timings = data.get("timings")
-            total_ms = timings.get("total_ms") if isinstance(timings, dict) else None
-            if (
-                isinstance(total_ms, (int, float))
-                and not isinstance(total_ms, bool)
-                and total_ms == total_ms
-            ):
-                latency_add(float(total_ms))
+                crossings[-1] = replace(
+                    crossings[-1], specimen_id=key, sequence=data.sequence, timestamp=ts
+                )
+            began = in_flight.pop(key, None)
+            timings = data.timings
+            total_ms = timings.total_ms if timings is not None else None
+            if total_ms is not None and total_ms == total_ms:
+                latency_add(total_ms)
             elif began:
                 start_s, end_s = _seconds(began), _seconds(ts)
                 if start_s is not None and end_s is not None:
                     latency_add((end_s - start_s) * 1000.0)
-            result = data.get("result")
-            if not isinstance(result, dict):
-                result = {}
+            result = data.result
             if ok:
                 seg.succeeded += 1
-                dwc = result.get("dwc")
-                if isinstance(dwc, dict):
+                dwc = result.dwc if result is not None else None
+                if dwc is not None:
                     if len(coverage) + len(dwc) <= _MAX_KEYS:
-                        # no bound can be reached: count in C (a str is empty only if "")
-                        coverage.update(
-                            [
-                                t
-                                for t, v in dwc.items()
-                                if (v if type(v) is str else v not in empty)
-                            ],
-                        )
+                        # no bound can be reached: count in C (values are str or None here,
+                        # so a value is empty exactly when it is falsy)
+                        count_into(coverage, filter(dwc.get, dwc))
                     else:
                         for term, value in dwc.items():
-                            if value not in empty and (
-                                term in coverage or len(coverage) < _MAX_KEYS
-                            ):
+                            if value and (term in coverage or len(coverage) < _MAX_KEYS):
                                 coverage[term] += 1
             else:
                 seg.failed += 1
-                reason = data.get("reason") or result.get("reason") or "unknown"
-                if not isinstance(reason, str):
-                    reason = str(reason)[:80]
+                reason = data.failure_reason()
                 if reason not in reasons and len(reasons) >= _MAX_KEYS:
                     reason = "(other reasons)"
                 reasons[reason] += 1
                 if reason not in reason_example:
-                    specimen_id = data.get("specimen_id")
-                    if type(specimen_id) is not str:
-                        specimen_id = None if specimen_id is None else str(specimen_id)
-                    message = data.get("message")
-                    reason_example[reason] = (
-                        specimen_id,
-                        message[:300] if isinstance(message, str) else None,
-                    )
-            usage = data.get("usage")
-            if not isinstance(usage, dict):
-                usage = result.get("usage")
-            if isinstance(usage, dict):
-                for ukey in usage_keys:
-                    value = usage.get(ukey)
-                    if isinstance(value, int) and not isinstance(value, bool):
-                        tokens[ukey] += value
-                cost = usage.get("cost_usd")
-                if isinstance(cost, (int, float)) and not isinstance(cost, bool) and cost == cost:
-                    cost_total = (cost_total or 0.0) + float(cost)
+                    reason_example[reason] = (key, data.message_excerpt())
+            usage = data.any_usage()
+            if usage is not None:
+                usage.count_tokens(tokens)
+                cost = usage.cost_usd
+                if cost is not None and cost == cost:
+                    cost_total = (cost_total or 0.0) + cost
     builder.first_outcome, builder.last_outcome = first_outcome, last_outcome
     builder.processed_in_seg, builder.last_event_at = processed, last_event_at
     builder.cost = cost_total

@@ -1,6 +1,6 @@
 """Summarize a big log on two cores, with exactly the single-process result.
 
-The file is cut at a newline a little before its middle. A helper interpreter (a plain
+The file is cut at the first newline past its middle. A helper interpreter (a plain
 subprocess: no fork, and unlike multiprocessing's spawn nothing of the caller's script is
 re-run; the same on macOS and Windows) reads the second half while this process reads the
 first half into the :class:`~herbx.analysis.summary.SummaryBuilder` as usual. The second half
@@ -12,13 +12,16 @@ then joins the builder:
   replayed here from a compact record per outcome that the helper spills to a temporary
   file (6 numbers: outcome, latency, cost, byte offset, line, offset of the last
   timestamp), so memory does not grow with the log; the few lines whose details are needed
-  (other event types, crossings, first and last outcomes) are read again by offset.
+  (other event types, crossings, first and last outcomes) are read again by offset. The
+  helper also counts its latencies into the histogram's buckets (per block of records), so
+  the replay adds them without bucketing each again.
 
-Anything the helper cannot vouch for (an outcome without ``timings.total_ms``, an older
-envelope version, more distinct keys than the builder keeps, a second half with no run
-begun before it, or a failure of the helper itself) makes :func:`summarize_in_two` return
-None, and the caller reads the file in one process instead. Line numbers in reports and
-errors are those of the whole file.
+Anything the helper cannot vouch for (an outcome without ``timings.total_ms``, a specimen
+event of an unusual shape (not typed-decodable), an older envelope version, more distinct
+keys than the builder keeps, a second half with no run begun before it, or a failure of
+the helper itself) makes :func:`summarize_in_two` return False, and the caller reads the
+file in one process instead. Line numbers in reports and errors are those of the whole
+file.
 """
 
 from __future__ import annotations
@@ -38,6 +41,8 @@ from typing import TYPE_CHECKING, Any
 import orjson
 
 from herbx.analysis.fastscan import crossing_at, open_window, scan_into
+from herbx.analysis.hotlines import count_into, decode_hot
+from herbx.events.consumers.metrics import LatencyHistogram
 from herbx.events.log import (
     MAX_REPORTED,
     LogError,
@@ -57,14 +62,13 @@ _FAILED, _OK, _OTHER = 0.0, 1.0, 2.0
 _WIDTH = 6  # numbers per record
 _FLUSH = 1 << 15  # records per write
 _NAN = math.nan
-_EMPTY: tuple[Any, ...] = (None, "", [], {})
-_USAGE_KEYS = ("prompt_tokens", "completion_tokens", "total_tokens")
+_HOT = frozenset({"specimen.processing", "specimen.completed", "specimen.failed"})
 
 
-#: Share of the file this process reads; the helper reads the rest. This process also
-#: replays the helper's records, and reading a line costs it more (it keeps the run's
-#: order-dependent state), so it takes a bit less than half.
-SHARE = 0.45
+#: Share of the file this process reads; the helper reads the rest. A line costs this
+#: process more (it keeps the run's order-dependent state) and the helper starts later
+#: (a fresh interpreter): measured, the two end together at about half each.
+SHARE = 0.5
 
 
 def split_point(path: Path, size: int, share: float = SHARE) -> int | None:
@@ -83,8 +87,13 @@ def split_point(path: Path, size: int, share: float = SHARE) -> int | None:
             pos += len(block)
 
 
-def _scan_second_half(path: str, start: int, lenient: bool, records: str) -> dict[str, Any]:
-    """Read ``path`` from ``start`` (a line start) to the end; what the merge needs."""
+def _scan_second_half(
+    path: str, start: int, lenient: bool, records: str, flush: int = _FLUSH
+) -> dict[str, Any]:
+    """Read ``path`` from ``start`` (a line start) to the end; what the merge needs.
+
+    Records are written ``flush`` at a time; the replay reads them in the same blocks.
+    """
     from herbx.analysis.summary import _MAX_KEYS
 
     loads = orjson.loads
@@ -93,7 +102,7 @@ def _scan_second_half(path: str, start: int, lenient: bool, records: str) -> dic
     coverage: Counter[str] = Counter()
     reasons: dict[str, int] = {}
     examples: dict[str, tuple[str | None, str | None]] = {}
-    tokens: dict[str, int] = {}
+    tokens: Counter[str] = Counter()  # first-seen key order, as in the builder
     skipped: list[tuple[int, str]] = []
     skipped_count = 0
     gaps: list[tuple[int, int, int]] = []
@@ -107,7 +116,9 @@ def _scan_second_half(path: str, start: int, lenient: bool, records: str) -> dic
     off = start
     buf = array("d")
     written = 0
-    empty = _EMPTY
+    # the latency buckets of each written block of records, so that the replay only adds
+    latency_buckets: list[list[tuple[int, int]]] = []
+    bucket_counts = LatencyHistogram.bucket_counts
 
     def fallback(why: str) -> dict[str, Any]:
         return {"fallback": why}
@@ -117,45 +128,55 @@ def _scan_second_half(path: str, start: int, lenient: bool, records: str) -> dic
             line_no += 1
             here = off
             off += len(raw)
-            try:
-                obj = loads(raw)
-            except decode_error:
-                if not raw.strip():
-                    continue
-                if not raw.endswith(b"\n"):
-                    torn_line = line_no
-                    break
-                reason = "not valid JSON"
-                obj = None
+            line = decode_hot(raw)  # typed when a specimen event of the usual shape
+            if line is not None:
+                et = line.event_type
+                seq = line.seq
+                ts = line.timestamp
             else:
-                reason = ""
-                if type(obj) is not dict:
-                    reason = "a JSON value that is not an event object"
-            if reason:
-                if not lenient:
-                    return {"error": (line_no, f"{reason} (use lenient reading to skip it)")}
-                skipped_count += 1
-                if len(skipped) < MAX_REPORTED:
-                    skipped.append((line_no, reason))
-                continue
-            et = obj.get("event_type")
-            data: Any = obj.get("data")
-            seq = obj.get("seq")
-            if (
-                obj.get("v") != ENVELOPE_VERSION
-                or not isinstance(seq, int)
-                or type(et) is not str
-                or type(data) is not dict
-            ):
-                if upgrade_envelope(obj, line_no) is not None:
-                    return fallback("an older envelope (its seq is its line number)")
-                why = _why_not_event(obj)
-                if not lenient:
-                    return {"error": (line_no, f"{why} (use lenient reading to skip it)")}
-                skipped_count += 1
-                if len(skipped) < MAX_REPORTED:
-                    skipped.append((line_no, why))
-                continue
+                try:
+                    obj = loads(raw)
+                except decode_error:
+                    if not raw.strip():
+                        continue
+                    if not raw.endswith(b"\n"):
+                        torn_line = line_no
+                        break
+                    reason = "not valid JSON"
+                    obj = None
+                else:
+                    reason = ""
+                    if type(obj) is not dict:
+                        reason = "a JSON value that is not an event object"
+                if reason:
+                    if not lenient:
+                        return {"error": (line_no, f"{reason} (use lenient reading to skip it)")}
+                    skipped_count += 1
+                    if len(skipped) < MAX_REPORTED:
+                        skipped.append((line_no, reason))
+                    continue
+                et = obj.get("event_type")
+                seq = obj.get("seq")
+                if (
+                    obj.get("v") != ENVELOPE_VERSION
+                    or not isinstance(seq, int)
+                    or type(et) is not str
+                    or type(obj.get("data")) is not dict
+                ):
+                    if upgrade_envelope(obj, line_no) is not None:
+                        return fallback("an older envelope (its seq is its line number)")
+                    why = _why_not_event(obj)
+                    if not lenient:
+                        return {"error": (line_no, f"{why} (use lenient reading to skip it)")}
+                    skipped_count += 1
+                    if len(skipped) < MAX_REPORTED:
+                        skipped.append((line_no, why))
+                    continue
+                if et in _HOT:
+                    return fallback("a specimen event of an unusual shape")
+                ts = obj.get("timestamp")
+                if type(ts) is not str:
+                    ts = ""
             if first_seq is None:
                 first_seq = (line_no, seq)
             elif seq != expected:
@@ -164,69 +185,49 @@ def _scan_second_half(path: str, start: int, lenient: bool, records: str) -> dic
                     gaps.append((line_no, expected, seq))  # type: ignore[arg-type]
             expected = seq + 1
             events += 1
-            ts = obj.get("timestamp")
-            has_ts = type(ts) is str and ts != ""
             if et == "specimen.processing":
                 hot_events += 1
                 counts[et] = counts.get(et, 0) + 1
             elif et == "specimen.completed" or et == "specimen.failed":
+                assert line is not None
                 hot_events += 1
                 counts[et] = counts.get(et, 0) + 1
                 ok = et == "specimen.completed"
-                timings = data.get("timings")
-                total_ms = timings.get("total_ms") if isinstance(timings, dict) else None
-                if (
-                    not isinstance(total_ms, (int, float))
-                    or isinstance(total_ms, bool)
-                    or total_ms != total_ms
-                ):
+                data = line.data
+                timings = data.timings
+                total_ms = timings.total_ms if timings is not None else None
+                if total_ms is None or total_ms != total_ms:
                     return fallback("an outcome without timings.total_ms")
-                result = data.get("result")
-                if not isinstance(result, dict):
-                    result = {}
+                result = data.result
                 if ok:
-                    dwc = result.get("dwc")
-                    if isinstance(dwc, dict):  # counted in C; a str is empty only if ""
-                        coverage.update(
-                            [t for t, v in dwc.items() if (v if type(v) is str else v not in empty)]
-                        )
+                    dwc = result.dwc if result is not None else None
+                    if dwc is not None:  # counted in C; values are str or None: empty if falsy
+                        count_into(coverage, filter(dwc.get, dwc))
                 else:
-                    why_failed = data.get("reason") or result.get("reason") or "unknown"
-                    if not isinstance(why_failed, str):
-                        why_failed = str(why_failed)[:80]
+                    why_failed = data.failure_reason()
                     reasons[why_failed] = reasons.get(why_failed, 0) + 1
                     if why_failed not in examples:
-                        specimen_id = data.get("specimen_id")
-                        if not isinstance(specimen_id, str):
-                            specimen_id = None if specimen_id is None else str(specimen_id)
-                        message = data.get("message")
-                        examples[why_failed] = (
-                            specimen_id,
-                            message[:300] if isinstance(message, str) else None,
-                        )
+                        examples[why_failed] = (data.specimen_id, data.message_excerpt())
                 cost = _NAN
-                usage = data.get("usage")
-                if not isinstance(usage, dict):
-                    usage = result.get("usage")
-                if isinstance(usage, dict):
-                    for key in _USAGE_KEYS:
-                        value = usage.get(key)
-                        if isinstance(value, int) and not isinstance(value, bool):
-                            tokens[key] = tokens.get(key, 0) + value
-                    c = usage.get("cost_usd")
-                    if isinstance(c, (int, float)) and not isinstance(c, bool) and c == c:
-                        cost = float(c)
-                buf.extend((_OK if ok else _FAILED, float(total_ms), cost, here, line_no, last_ts))
+                usage = data.any_usage()
+                if usage is not None:
+                    usage.count_tokens(tokens)
+                    c = usage.cost_usd
+                    if c is not None and c == c:
+                        cost = c
+                buf.extend((_OK if ok else _FAILED, total_ms, cost, here, line_no, last_ts))
             else:
                 if et not in counts:
                     counts[et] = 0  # first-seen order; the replay counts it
                 buf.extend((_OTHER, _NAN, _NAN, here, line_no, last_ts))
-            if has_ts:
+            if ts:
                 last_ts = here
-            if len(buf) >= _FLUSH * _WIDTH:
+            if len(buf) >= flush * _WIDTH:
+                latency_buckets.append(sorted(bucket_counts(buf[1::_WIDTH]).items()))
                 buf.tofile(out)
                 written += len(buf) // _WIDTH
                 del buf[:]
+        latency_buckets.append(sorted(bucket_counts(buf[1::_WIDTH]).items()))
         buf.tofile(out)
         written += len(buf) // _WIDTH
     if max(len(counts), len(coverage), len(reasons)) > _MAX_KEYS:
@@ -247,15 +248,16 @@ def _scan_second_half(path: str, start: int, lenient: bool, records: str) -> dic
         "first_seq": first_seq,
         "torn_line": torn_line,
         "records": written,
+        "latency_buckets": latency_buckets,
         "last_ts": last_ts,
     }
 
 
 def main(argv: list[str] | None = None) -> None:
-    """Helper entry point: ``PATH START LENIENT RECORDS RESULT``; writes RESULT as JSON."""
-    path, start, lenient, records, result_path = argv if argv is not None else sys.argv[1:]
+    """Helper entry point: ``PATH START LENIENT RECORDS RESULT FLUSH``; writes RESULT as JSON."""
+    path, start, lenient, records, result_path, flush = argv if argv is not None else sys.argv[1:]
     try:
-        result = _scan_second_half(path, int(start), lenient == "1", records)
+        result = _scan_second_half(path, int(start), lenient == "1", records, int(flush))
     except Exception as exc:  # the parent reads the file itself instead
         result = {"fallback": f"helper failed: {type(exc).__name__}: {exc}"}
     Path(result_path).write_bytes(orjson.dumps(result))
@@ -300,7 +302,7 @@ def summarize_in_two(
     with tempfile.TemporaryDirectory(prefix="herbx-summary-") as tmp:
         records = os.path.join(tmp, "records.f64")
         result = Path(tmp) / "result.json"
-        args = [str(p), str(split), "1" if lenient else "0", records, str(result)]
+        args = [str(p), str(split), "1" if lenient else "0", records, str(result), str(_FLUSH)]
         try:
             helper = subprocess.Popen(
                 [sys.executable, "-c", _HELPER, *args],
@@ -389,62 +391,84 @@ def _replay(
     """Replay the second half's records, in order, into ``builder``."""
     reread = _Lines(path)
     timeline_add = builder.timeline.add
-    crossing = builder.crossing
-    latency_add = builder.latency.add
+    crossing_add = builder.crossing.add
+    crossings = builder.crossing.crossings
+    latency = builder.latency
     last_off = -1.0
     synced_off = -1.0
-    costs: list[float] = []
+    costs = array("d")
+    # builder state kept in locals (handed back around other events)
+    processed = builder.processed_in_seg
+    succeeded = failed = 0
+    need_first = builder.first_outcome is None
 
     def flush_costs() -> None:
         if costs:
             builder.cost = functools.reduce(operator.add, costs, builder.cost or 0.0)
-            costs.clear()
+            del costs[:]
+
+    def hand_back() -> None:
+        nonlocal succeeded, failed
+        if succeeded or failed:
+            seg = builder.seg
+            assert seg is not None  # an outcome starts a run when none has begun
+            seg.succeeded += succeeded
+            seg.failed += failed
+            succeeded = failed = 0
+        builder.processed_in_seg = processed
 
     try:
         with open(records, "rb") as fh:
             left = part["records"]
-            while left:
+            for block in part["latency_buckets"]:
+                if not left:
+                    break
                 chunk = array("d")
                 take = min(left, _FLUSH)
                 chunk.fromfile(fh, take * _WIDTH)
                 left -= take
                 flush_costs()  # keeps memory bounded; the sum stays in file order
+                latencies = array("d")  # 8 bytes a value, no float objects kept
+                keep_latency = latencies.append
+                keep_cost = costs.append
                 it = iter(chunk)
-                for kind, latency, cost, off, line, last_ts in zip(
-                    it, it, it, it, it, it, strict=True
-                ):
+                for kind, ms, cost, off, line, last_ts in zip(it, it, it, it, it, it, strict=True):
                     if kind == _OTHER:
                         flush_costs()
+                        hand_back()
                         if last_off != synced_off:
                             builder.last_outcome = reread.timestamp(last_off)
                             synced_off = last_off
                         if last_ts >= 0:
                             builder.last_event_at = reread.timestamp(last_ts)
                         builder.add(reread.obj(off), lines1 + int(line))
+                        processed = builder.processed_in_seg
+                        need_first = builder.first_outcome is None
                         continue
-                    seg = builder.seg
-                    assert seg is not None
                     ok = kind == _OK
-                    if builder.first_outcome is None:
+                    if need_first:
                         builder.first_outcome = reread.timestamp(off)
+                        need_first = False
                     last_off = off
-                    builder.processed_in_seg += 1
+                    processed += 1
                     timeline_add(ok)
-                    before = len(crossing.crossings)
-                    crossing.add(ok, builder.processed_in_seg)
-                    if len(crossing.crossings) != before:
+                    kept = len(crossings)
+                    crossing_add(ok, processed)
+                    if len(crossings) != kept:
                         obj = reread.obj(off)
-                        crossing.crossings[-1] = crossing_at(
-                            crossing.crossings[-1], obj.get("data") or {}, reread.timestamp(off)
+                        crossings[-1] = crossing_at(
+                            crossings[-1], obj.get("data") or {}, reread.timestamp(off)
                         )
-                    latency_add(latency)
+                    keep_latency(ms)
                     if cost == cost:
-                        costs.append(cost)
+                        keep_cost(cost)
                     if ok:
-                        seg.succeeded += 1
+                        succeeded += 1
                     else:
-                        seg.failed += 1
+                        failed += 1
+                latency.add_many(latencies, dict(block))
         flush_costs()
+        hand_back()
         if last_off != synced_off:
             builder.last_outcome = reread.timestamp(last_off)
         if part["last_ts"] >= 0:

@@ -100,7 +100,18 @@ class CrossingDetector:
     as a crossing there. At most ``keep`` crossings are kept; :attr:`count` has them all.
     """
 
-    __slots__ = ("_below", "_sum", "_window", "count", "crossings", "keep", "threshold", "window")
+    __slots__ = (
+        "_below",
+        "_cut",
+        "_full",
+        "_sum",
+        "_window",
+        "count",
+        "crossings",
+        "keep",
+        "threshold",
+        "window",
+    )
 
     def __init__(self, threshold: float, window: int = 50, keep: int = 100) -> None:
         if window < 1:
@@ -108,8 +119,12 @@ class CrossingDetector:
         self.threshold = threshold
         self.window = window
         self.keep = keep
+        # "below" means successes / window < threshold; the same test on the integer count:
+        # below exactly when the count is under _cut (found with the same float division).
+        self._cut = next((s for s in range(window + 1) if not s / window < threshold), window + 1)
         self._window: deque[bool] = deque(maxlen=window)
         self._sum = 0
+        self._full = False
         self._below: bool | None = None
         self.crossings: list[Crossing] = []
         self.count = 0
@@ -124,23 +139,26 @@ class CrossingDetector:
     ) -> None:
         """Record one outcome with where it happened."""
         w = self._window
-        if len(w) == self.window and w[0]:
-            self._sum -= 1
+        if self._full:
+            total = self._sum - w[0] + ok
+        else:
+            total = self._sum + ok
+            self._full = len(w) + 1 == self.window
+            if not self._full:
+                w.append(ok)
+                self._sum = total
+                return
         w.append(ok)
-        if ok:
-            self._sum += 1
-        if len(w) < self.window:
-            return
-        rate = self._sum / self.window
-        below = rate < self.threshold
-        if (below and self._below is None) or (self._below is not None and below != self._below):
+        self._sum = total
+        below = total < self._cut
+        if below is not self._below and (below or self._below is not None):
             self.count += 1
             if len(self.crossings) < self.keep:
                 self.crossings.append(
                     Crossing(
                         processed,
                         "below" if below else "above",
-                        rate,
+                        total / self.window,
                         specimen_id,
                         sequence,
                         timestamp,
@@ -152,6 +170,7 @@ class CrossingDetector:
         """Start a new run (the window empties; kept crossings stay)."""
         self._window.clear()
         self._sum = 0
+        self._full = False
         self._below = None
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 from collections import Counter, deque
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from typing import Any
@@ -38,15 +39,50 @@ class LatencyHistogram:
         if len(buf) >= self._BATCH:
             self._fold()
 
-    def _fold(self) -> None:
-        buf = [v for v in self._buffer if v >= 0]  # also drops NaN
+    @classmethod
+    def bucket_counts(cls, values: Iterable[float]) -> Counter[int]:
+        """How many of ``values`` fall in each bucket (negative and NaN values are left out)."""
+        ratio = cls._RATIO
+        log = math.log
+        return Counter(int(log(v + 1.0) / ratio) for v in values if v >= 0)
+
+    def add_many(self, values: Sequence[float], buckets: Mapping[int, int]) -> None:
+        """:meth:`add` each of ``values`` in order, their buckets already counted.
+
+        ``buckets`` must be :meth:`bucket_counts` of ``values`` (worked out elsewhere, in
+        another process for instance). The result is exactly that of adding the values one
+        by one: the same batches, so the same total to the last bit.
+        """
+        batch = self._BATCH
+        held = len(self._buffer)
+        if held + len(values) < batch:
+            self._buffer.extend(values)  # all stay buffered, bucketed when folded
+            return
+        # the values left over after the last full batch stay buffered, not yet bucketed
+        tail = len(values) - (held + len(values)) % batch
+        counted = Counter(buckets)
+        counted.subtract(self.bucket_counts(values[tail:]))
+        self._buckets.update(counted)
+        first = batch - held
+        self._buffer.extend(values[:first])
+        self._fold(first)
+        for at in range(first, tail, batch):
+            self._buffer = list(values[at : at + batch])
+            self._fold(batch)
+        self._buffer = list(values[tail:])
+
+    def _fold(self, counted: int = 0) -> None:
+        """Fold the buffer in; the buckets of its last ``counted`` values are already in."""
+        raw = self._buffer
         self._buffer = []
+        buf = [v for v in raw if v >= 0]  # also drops NaN
         if not buf:
             return
         ratio = self._RATIO
         log = math.log
         buckets = self._buckets
-        for v in buf:
+        fresh = [v for v in raw[: len(raw) - counted] if v >= 0] if counted else buf
+        for v in fresh:
             buckets[int(log(v + 1.0) / ratio)] += 1
         self._count += len(buf)
         self._total += math.fsum(buf)
