@@ -1,14 +1,11 @@
-"""The typed fast path of the summary readers, and the two helpers it leans on.
+"""The typed fast path of the summary readers.
 
-- ``decode_hot`` may only accept a line that orjson accepts, and must read the same values;
-- ``LatencyHistogram.add_many`` must leave exactly the state of one ``add`` per value;
-- ``CrossingDetector`` (integer cut-off) must decide as the plain rolling-rate rule does.
+``decode_hot`` may only accept a line that orjson accepts, and must read the same values;
+anything unusual is left to the general reader.
 """
 
 from __future__ import annotations
 
-import math
-from collections import deque
 from typing import Any
 
 import orjson
@@ -16,8 +13,6 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from herbx.analysis.hotlines import HotLine, count_into, decode_hot
-from herbx.analysis.timeline import CrossingDetector
-from herbx.events.consumers.metrics import LatencyHistogram
 
 _OUTCOME = {
     "v": 1,
@@ -145,79 +140,3 @@ def test_count_into_counts_like_counter_update(batches: list[list[str]]) -> None
         count_into(mine, batch)
         theirs.update(batch)
     assert mine == theirs and list(mine) == list(theirs)
-
-
-_LATENCIES = st.lists(
-    st.one_of(
-        st.floats(0, 1e6),
-        st.floats(-10, -0.001),
-        st.just(math.nan),
-        st.sampled_from([0.0, 1.0, 2524.56]),
-    ),
-    max_size=3000,
-)
-
-
-def _state(h: LatencyHistogram) -> tuple[Any, ...]:
-    return (h.count, h.total, h.min, h.max, sorted(h._buckets.items()))
-
-
-@settings(max_examples=150, deadline=None)
-@given(_LATENCIES, _LATENCIES)
-def test_add_many_equals_one_add_per_value(before: list[float], values: list[float]) -> None:
-    one_by_one, batched = LatencyHistogram(), LatencyHistogram()
-    for v in before:
-        one_by_one.add(v)
-        batched.add(v)
-    for v in values:
-        one_by_one.add(v)
-    batched.add_many(values, LatencyHistogram.bucket_counts(values))
-    later = [5.0, 7.5]  # adding goes on as usual afterwards
-    for v in later:
-        one_by_one.add(v)
-        batched.add(v)
-    assert _state(batched) == _state(one_by_one)
-    assert batched.percentile(50) == one_by_one.percentile(50)
-
-
-class _PlainCrossings:
-    """The rule as written in the docs: the rolling rate over ``window`` against the threshold."""
-
-    def __init__(self, threshold: float, window: int) -> None:
-        self.threshold, self.window = threshold, window
-        self.seen: deque[bool] = deque(maxlen=window)
-        self.below: bool | None = None
-        self.found: list[tuple[int, str, float]] = []
-
-    def add(self, ok: bool, processed: int) -> None:
-        self.seen.append(ok)
-        if len(self.seen) < self.window:
-            return
-        rate = sum(self.seen) / self.window
-        below = rate < self.threshold
-        if (below and self.below is None) or (self.below is not None and below != self.below):
-            self.found.append((processed, "below" if below else "above", rate))
-        self.below = below
-
-
-@settings(max_examples=300, deadline=None)
-@given(
-    st.lists(st.booleans(), max_size=300),
-    st.sampled_from([0.0, 0.1, 0.3, 0.5, 0.7, 0.7000001, 0.85, 1.0, 1.5]),
-    st.integers(1, 60),
-    st.lists(st.integers(0, 300), max_size=2),
-)
-def test_crossings_match_the_plain_rolling_rate_rule(
-    outcomes: list[bool], threshold: float, window: int, resets: list[int]
-) -> None:
-    fast = CrossingDetector(threshold, window, keep=10_000)
-    plain = _PlainCrossings(threshold, window)
-    for i, ok in enumerate(outcomes, start=1):
-        if i in resets:
-            fast.reset()
-            plain.seen.clear()
-            plain.below = None
-        fast.add(ok, i)
-        plain.add(ok, i)
-    assert [(c.processed, c.direction, c.rolling_rate) for c in fast.crossings] == plain.found
-    assert fast.count == len(plain.found)

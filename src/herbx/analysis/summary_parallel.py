@@ -390,9 +390,9 @@ def _replay(
 ) -> None:
     """Replay the second half's records, in order, into ``builder``."""
     reread = _Lines(path)
-    timeline_add = builder.timeline.add
-    crossing_add = builder.crossing.add
-    crossings = builder.crossing.crossings
+    timeline, crossing = builder.timeline, builder.crossing
+    timeline_add, crossing_add = timeline.add, crossing.add
+    crossings = crossing.crossings
     latency = builder.latency
     last_off = -1.0
     synced_off = -1.0
@@ -406,6 +406,12 @@ def _replay(
         if costs:
             builder.cost = functools.reduce(operator.add, costs, builder.cost or 0.0)
             del costs[:]
+
+    def where(kept: int, off: float) -> None:
+        """Fill in the specimen, sequence and time of crossing ``kept`` (at line ``off``)."""
+        crossings[kept] = crossing_at(
+            crossings[kept], reread.obj(off).get("data") or {}, reread.timestamp(off)
+        )
 
     def hand_back() -> None:
         nonlocal succeeded, failed
@@ -428,6 +434,30 @@ def _replay(
                 chunk.fromfile(fh, take * _WIDTH)
                 left -= take
                 flush_costs()  # keeps memory bounded; the sum stays in file order
+                kinds = chunk[0::_WIDTH]
+                if _OTHER not in kinds:
+                    # outcomes only (the usual block): in bulk, same result as one by one
+                    count = len(kinds)
+                    oks = bytes(map(int, kinds))
+                    if need_first:
+                        builder.first_outcome = reread.timestamp(chunk[3])
+                        need_first = False
+                    last_off = chunk[(count - 1) * _WIDTH + 3]
+                    timeline.add_many(oks)
+                    for kept, i in crossing.add_many(oks, processed + 1):
+                        off = chunk[i * _WIDTH + 3]
+                        crossings[kept] = crossing_at(
+                            crossings[kept],
+                            reread.obj(off).get("data") or {},
+                            reread.timestamp(off),
+                        )
+                    processed += count
+                    latency.add_many(chunk[1::_WIDTH], dict(block))
+                    costs.extend([c for c in chunk[2::_WIDTH] if c == c])
+                    ok_count = oks.count(1)
+                    succeeded += ok_count
+                    failed += count - ok_count
+                    continue
                 latencies = array("d")  # 8 bytes a value, no float objects kept
                 keep_latency = latencies.append
                 keep_cost = costs.append
@@ -455,10 +485,7 @@ def _replay(
                     kept = len(crossings)
                     crossing_add(ok, processed)
                     if len(crossings) != kept:
-                        obj = reread.obj(off)
-                        crossings[-1] = crossing_at(
-                            crossings[-1], obj.get("data") or {}, reread.timestamp(off)
-                        )
+                        where(kept, off)
                     keep_latency(ms)
                     if cost == cost:
                         keep_cost(cost)

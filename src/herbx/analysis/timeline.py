@@ -43,12 +43,30 @@ class OutcomeTimeline:
         if not n or n[-1] >= self.width:
             if len(n) >= self.max_buckets:
                 self._merge()
+                n = self._n  # merging makes new lists
             if not n or n[-1] >= self.width:
                 n.append(0)
                 self._ok.append(0)
         n[-1] += 1
         if ok:
             self._ok[-1] += 1
+
+    def add_many(self, oks: bytes) -> None:
+        """Record outcomes given as bytes (1 success, 0 failure): the same as one add() each."""
+        pos, end = 0, len(oks)
+        while pos < end:
+            n = self._n
+            if not n or n[-1] >= self.width:
+                if len(n) >= self.max_buckets:
+                    self._merge()
+                    n = self._n
+                if not n or n[-1] >= self.width:
+                    n.append(0)
+                    self._ok.append(0)
+            take = min(self.width - n[-1], end - pos)
+            n[-1] += take
+            self._ok[-1] += oks.count(1, pos, pos + take)
+            pos += take
 
     def _merge(self) -> None:
         n, ok = self._n, self._ok
@@ -165,6 +183,47 @@ class CrossingDetector:
                     )
                 )
         self._below = below
+
+    def add_many(self, oks: bytes, first_processed: int) -> list[tuple[int, int]]:
+        """Record outcomes given as bytes (1 success, 0 failure), the first at ``first_processed``.
+
+        The same as one :meth:`add` each, without where they happened: returns, for each
+        crossing kept, its index in :attr:`crossings` and the index in ``oks`` of the outcome,
+        so the caller can fill in the specimen, sequence and time.
+        """
+        found: list[tuple[int, int]] = []
+        w = self._window
+        window, cut = self.window, self._cut
+        total, full, was_below = self._sum, self._full, self._below
+        crossings = self.crossings
+        for i, ok in enumerate(oks):
+            if full:
+                total += ok - w[0]
+            else:
+                total += ok
+                full = len(w) + 1 == window
+                if not full:
+                    w.append(bool(ok))
+                    continue
+            w.append(bool(ok))
+            below = total < cut
+            if below is not was_below and (below or was_below is not None):
+                self.count += 1
+                if len(crossings) < self.keep:
+                    found.append((len(crossings), i))
+                    crossings.append(
+                        Crossing(
+                            first_processed + i,
+                            "below" if below else "above",
+                            total / window,
+                            None,
+                            None,
+                            "",
+                        )
+                    )
+            was_below = below
+        self._sum, self._full, self._below = total, full, was_below
+        return found
 
     def reset(self) -> None:
         """Start a new run (the window empties; kept crossings stay)."""
