@@ -12,7 +12,8 @@ import orjson
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from herbx.analysis.hotlines import HotLine, count_into, decode_hot
+from herbx.analysis.hotlines import HotLine, decode_hot
+from herbx.events.consumers.metrics import count_into
 
 _OUTCOME = {
     "v": 1,

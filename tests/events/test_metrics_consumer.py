@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+from collections import Counter
+
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from herbx.events import ExtractionEvent, HybridEventBus, MetricsConsumer
 from herbx.events.consumers import LatencyHistogram
@@ -98,3 +102,40 @@ def test_in_flight_map_is_bounded() -> None:
         for i in range(20_000):
             bus.emit(ExtractionEvent.SPECIMEN_PROCESSING, {"specimen_id": i})
         assert len(metrics._in_flight) <= 10_000
+
+
+_TERMS = st.sampled_from(["scientificName", "country", "locality", "eventDate"])
+_VALUE = st.sampled_from(["Carex", "", None, 0, "x", [], {}])
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(
+        st.tuples(st.booleans(), st.dictionaries(_TERMS, _VALUE, max_size=4)),
+        max_size=60,
+    ),
+    st.lists(st.integers(0, 60), max_size=3),
+)
+def test_coverage_and_counts_match_a_plain_count(
+    outcomes: list[tuple[bool, dict[str, object]]], reads: list[int]
+) -> None:
+    """Runs of records with the same terms are counted in bulk: the numbers do not change,
+    whenever the snapshot is read."""
+    bus = HybridEventBus()
+    metrics = MetricsConsumer(bus)
+    bus.emit(ExtractionEvent.STARTED, {"run_id": "r", "total_specimens": len(outcomes)})
+    present: Counter[str] = Counter()
+    succeeded = 0
+    for i, (ok, dwc) in enumerate(outcomes):
+        kind = ExtractionEvent.SPECIMEN_COMPLETED if ok else ExtractionEvent.SPECIMEN_FAILED
+        bus.emit(kind, {"specimen_id": f"S{i}", "result": {"dwc": dwc}, "reason": "r"})
+        if ok:
+            succeeded += 1
+            present.update(t for t, v in dwc.items() if v not in (None, "", [], {}))
+        if i in reads:
+            metrics.snapshot()
+    snap = metrics.snapshot()
+    assert snap.succeeded == succeeded and snap.processed == len(outcomes)
+    assert snap.field_coverage == (
+        {t: n / succeeded for t, n in sorted(present.items())} if succeeded else {}
+    )

@@ -33,8 +33,9 @@ from typing import TYPE_CHECKING, Any, BinaryIO
 
 import orjson
 
-from herbx.analysis.hotlines import count_into, decode_hot
+from herbx.analysis.hotlines import decode_hot
 from herbx.analysis.timeline import Crossing
+from herbx.events.consumers.metrics import count_into
 from herbx.events.log import MAX_REPORTED, LogError, LogReport, _why_not_event, upgrade_envelope
 
 if TYPE_CHECKING:

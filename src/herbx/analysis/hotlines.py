@@ -27,10 +27,8 @@ Example::
 
 from __future__ import annotations
 
-import collections
 from collections import Counter
-from collections.abc import Iterable, MutableMapping
-from typing import Annotated, Any
+from typing import Annotated
 
 import msgspec
 
@@ -113,16 +111,6 @@ class HotLine(msgspec.Struct):
 #: Decodes a line into a :class:`HotLine` (raises on anything else). Only for lines that
 #: are ASCII or pass :func:`utf8_ok`, as :func:`decode_hot` does.
 decode_line = msgspec.json.Decoder(HotLine).decode
-
-
-def _count_in_python(counts: MutableMapping[Any, int], items: Iterable[Any]) -> None:
-    for item in items:
-        counts[item] = counts.get(item, 0) + 1
-
-
-#: ``count_into(counter, items)`` adds one per item, like ``Counter.update(items)`` without
-#: its per-call type checks (the C helper behind it where the interpreter has one).
-count_into = getattr(collections, "_count_elements", _count_in_python)
 
 
 def utf8_ok(raw: bytes) -> bool:

@@ -41,8 +41,8 @@ from typing import TYPE_CHECKING, Any
 import orjson
 
 from herbx.analysis.fastscan import crossing_at, open_window, scan_into
-from herbx.analysis.hotlines import count_into, decode_hot
-from herbx.events.consumers.metrics import LatencyHistogram
+from herbx.analysis.hotlines import decode_hot
+from herbx.events.consumers.metrics import LatencyHistogram, count_into
 from herbx.events.log import (
     MAX_REPORTED,
     LogError,

@@ -241,14 +241,17 @@ class HybridEventBus:
         event = _new_event(
             Event, (event_type, data, timestamp, seq, run_id, ENVELOPE_VERSION, None)
         )
-        self._dispatch(event)
+        route = self._routes.get(event_type)
+        if route is None:
+            route = self._route(event_type)
+        if route:
+            self._dispatch(event, route)
         return event
 
     _emit = emit  # internal callers (consumer errors, drops at close)
 
-    def _dispatch(self, event: Event) -> None:
+    def _dispatch(self, event: Event, route: tuple[_Entry, ...] | None = None) -> None:
         stop: StopRun | None = None
-        route = self._routes.get(event.event_type)
         if route is None:
             route = self._route(event.event_type)
         for entry in route:

@@ -88,9 +88,13 @@ class RunMonitor:
     """Feeds each specimen's outcome to the detectors; returns a :class:`Decision` to stop."""
 
     def __init__(self, settings: DetectorSettings | None = None) -> None:
-        self.settings = settings or DetectorSettings()
-        self._fail = self.settings.failure_step
-        self._succ = self.settings.success_step
+        self.settings = s = settings or DetectorSettings()
+        self._fail = s.failure_step
+        self._succ = s.success_step
+        # the stop levels, worked out once (a detector that is off never reaches its level)
+        self._sprt_stop = s.sprt_threshold if s.sequential else math.inf
+        self._cusum_stop = s.cusum_threshold if s.change_detection else math.inf
+        self._max_failures = s.max_consecutive_failures or math.inf
         self.reset()
 
     def reset(self) -> None:
@@ -103,7 +107,6 @@ class RunMonitor:
 
     def update(self, success: bool) -> Decision | None:
         """Record one outcome; return a decision when a detector crosses its threshold."""
-        s = self.settings
         self.processed += 1
         if success:
             self.successes += 1
@@ -112,22 +115,24 @@ class RunMonitor:
         else:
             step = self._fail
             self.consecutive_failures += 1
-        self.sprt += step
+        sprt = self.sprt = self.sprt + step
         cusum = self.cusum + step
-        self.cusum = cusum if cusum > 0.0 else 0.0
-        if s.sequential and self.sprt >= s.sprt_threshold:
+        cusum = self.cusum = cusum if cusum > 0.0 else 0.0
+        if sprt >= self._sprt_stop:
+            s = self.settings
             return self._decide(
                 "sequential_test",
                 f"success rate {self.rate:.0%} over {self.processed} specimens is far more "
                 f"likely under a broken run ({s.p1:.0%}) than an acceptable one ({s.p0:.0%})",
             )
-        if s.change_detection and self.cusum >= s.cusum_threshold:
+        if cusum >= self._cusum_stop:
+            s = self.settings
             return self._decide(
                 "change_detected",
                 f"the run broke recently: the recent outcomes fit a {s.p1:.0%} success rate, "
                 f"not {s.p0:.0%} (overall {self.rate:.0%} over {self.processed})",
             )
-        if s.max_consecutive_failures and self.consecutive_failures >= s.max_consecutive_failures:
+        if self.consecutive_failures >= self._max_failures:
             return self._decide(
                 "consecutive_failures",
                 f"{self.consecutive_failures} specimens failed in a row",

@@ -2,15 +2,35 @@
 
 from __future__ import annotations
 
+import collections
 import math
+import operator
 from collections import Counter, deque
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, MutableMapping, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
+from itertools import repeat
 from typing import Any
 
 from herbx.events.clock import parse_timestamp
 from herbx.events.types import Event, ExtractionEvent
+
+_BASE = 1.05  # each bucket is 5 % wider than the one before
+_FOLD_EVERY = 1024  # latencies buffered before they are bucketed
+_LOG_BASE = math.log(_BASE)
+_NON_NEGATIVE = (0.0).__le__  # False for negative values and NaN
+
+
+def _count_in_python(counts: MutableMapping[Any, int], items: Iterable[Any]) -> None:
+    for item in items:
+        counts[item] = counts.get(item, 0) + 1
+
+
+#: ``count_into(counter, items)`` adds one per item, like ``Counter.update(items)`` without
+#: its per-call type checks (the C helper behind it where the interpreter has one).
+count_into: Callable[[MutableMapping[Any, int], Iterable[Any]], None] = getattr(
+    collections, "_count_elements", _count_in_python
+)
 
 
 class LatencyHistogram:
@@ -21,8 +41,8 @@ class LatencyHistogram:
     """
 
     __slots__ = ("_buckets", "_buffer", "_count", "_max", "_min", "_total")
-    _RATIO = math.log(1.05)
-    _BATCH = 1024
+    _RATIO = _LOG_BASE
+    _BATCH = _FOLD_EVERY
 
     def __init__(self) -> None:
         self._buckets: Counter[int] = Counter()
@@ -39,12 +59,15 @@ class LatencyHistogram:
         if len(buf) >= self._BATCH:
             self._fold()
 
+    @staticmethod
+    def _buckets_of(values: Iterable[float]) -> Iterator[int]:
+        """The bucket of each value (all >= 0), ``int(log(1 + v) / log(1.05))``, looped in C."""
+        return map(int, map(operator.truediv, map(math.log1p, values), repeat(_LOG_BASE)))
+
     @classmethod
     def bucket_counts(cls, values: Iterable[float]) -> Counter[int]:
         """How many of ``values`` fall in each bucket (negative and NaN values are left out)."""
-        ratio = cls._RATIO
-        log = math.log
-        return Counter(int(log(v + 1.0) / ratio) for v in values if v >= 0)
+        return Counter(cls._buckets_of(filter(_NON_NEGATIVE, values)))
 
     def add_many(self, values: Sequence[float], buckets: Mapping[int, int]) -> None:
         """:meth:`add` each of ``values`` in order, their buckets already counted.
@@ -62,28 +85,24 @@ class LatencyHistogram:
         tail = len(values) - (held + len(values)) % batch
         counted = Counter(buckets)
         counted.subtract(self.bucket_counts(values[tail:]))
-        self._buckets.update(counted)
+        self._buckets.update(+counted)  # + drops the buckets left at zero
         first = batch - held
         self._buffer.extend(values[:first])
         self._fold(first)
         for at in range(first, tail, batch):
-            self._buffer = list(values[at : at + batch])
+            self._buffer[:] = values[at : at + batch]
             self._fold(batch)
-        self._buffer = list(values[tail:])
+        self._buffer[:] = values[tail:]
 
     def _fold(self, counted: int = 0) -> None:
         """Fold the buffer in; the buckets of its last ``counted`` values are already in."""
-        raw = self._buffer
-        self._buffer = []
-        buf = [v for v in raw if v >= 0]  # also drops NaN
+        raw = self._buffer[:]
+        self._buffer.clear()  # the same list: MetricsConsumer appends to it directly
+        buf = list(filter(_NON_NEGATIVE, raw))  # drops negative values and NaN
         if not buf:
             return
-        ratio = self._RATIO
-        log = math.log
-        buckets = self._buckets
-        fresh = [v for v in raw[: len(raw) - counted] if v >= 0] if counted else buf
-        for v in fresh:
-            buckets[int(log(v + 1.0) / ratio)] += 1
+        fresh = list(filter(_NON_NEGATIVE, raw[: len(raw) - counted])) if counted else buf
+        count_into(self._buckets, self._buckets_of(fresh))
         self._count += len(buf)
         self._total += math.fsum(buf)
         self._min = min(self._min, min(buf))
@@ -178,8 +197,8 @@ class MetricsConsumer:
         event_bus.subscribe(ExtractionEvent.STARTED, self.on_started)
         # one exact subscription per type: no string comparisons on the hot path
         event_bus.subscribe(ExtractionEvent.SPECIMEN_PROCESSING, self.on_processing)
-        event_bus.subscribe(ExtractionEvent.SPECIMEN_COMPLETED, self.on_completed)
-        event_bus.subscribe(ExtractionEvent.SPECIMEN_FAILED, self.on_failed)
+        event_bus.subscribe(ExtractionEvent.SPECIMEN_COMPLETED, self.on_outcome)
+        event_bus.subscribe(ExtractionEvent.SPECIMEN_FAILED, self.on_outcome)
         event_bus.subscribe(ExtractionEvent.SPECIMEN_SKIPPED, self.on_skipped)
         event_bus.subscribe("extraction.*", self.on_end)
 
@@ -196,12 +215,15 @@ class MetricsConsumer:
         self._last_ts: str | None = None
         self._in_flight: dict[Any, str] = {}
         self._latency = LatencyHistogram()
-        self._latency_pending: list[float] = []
+        # appended to directly (the histogram's own buffer), folded every _BATCH values
+        self._latency_buffer = self._latency._buffer
         self.reasons: Counter[str] = Counter()
         self._coverage: Counter[str] = Counter()
         # records whose values are all non-empty, counted by their key tuple; expanded into
         # per-term coverage only when read (bounded: folded into _coverage when large)
         self._key_sets: Counter[tuple[str, ...]] = Counter()
+        self._run_keys: tuple[str, ...] = ()
+        self._run_length = 0
         self.tokens: Counter[str] = Counter()
         self.cost_usd = 0.0
         self.status = "running"
@@ -230,48 +252,14 @@ class MetricsConsumer:
             self._start = _seconds(event.timestamp)
         self.skipped += 1
 
-    def on_completed(self, event: Event) -> None:
-        """Count a succeeded specimen: rates, latency, field coverage, usage."""
-        result = self._outcome(event, True)
-        self.succeeded += 1
-        dwc = result.get("dwc")
-        if dwc and isinstance(dwc, dict):
-            if all(dwc.values()):
-                key_sets = self._key_sets
-                key_sets[tuple(dwc)] += 1
-                if len(key_sets) > 256:
-                    self._fold_key_sets()
-            else:
-                coverage = self._coverage
-                for term, value in dwc.items():
-                    # truthy values are never empty; falsy ones such as 0 still count
-                    if value or value not in _EMPTY:
-                        coverage[term] += 1
-
-    def on_failed(self, event: Event) -> None:
-        """Count a failed specimen and its reason."""
-        result = self._outcome(event, False)
-        self.failed += 1
-        data = event.data
-        self.reasons[str(data.get("reason") or result.get("reason") or "unknown")] += 1
-
-    def on_specimen(self, event: Event) -> None:
-        """Route any ``specimen.*`` event to its handler (for callers feeding events by hand)."""
-        if event.event_type == "specimen.processing":
-            self.on_processing(event)
-        elif event.event_type == "specimen.completed":
-            self.on_completed(event)
-        elif event.event_type == "specimen.failed":
-            self.on_failed(event)
-        elif event.event_type == "specimen.skipped":
-            self.on_skipped(event)
-
-    def _outcome(self, event: Event, ok: bool) -> dict[str, Any]:
-        # The hot path of every run. Timestamps stay text here: the last one is parsed
-        # when a snapshot is taken, and a latency within the same second is read from the
-        # microsecond digits alone.
+    def on_outcome(self, event: Event) -> None:
+        """Count a succeeded or failed specimen: rates, latency, coverage or reason, usage."""
+        # The hot path of every run, in one frame. Timestamps stay text here: the last one
+        # is parsed when a snapshot is taken, and a latency within the same second is read
+        # from the microsecond digits alone.
         data = event.data
         ts = event.timestamp
+        ok = event.event_type == _COMPLETED
         if self._start is None:
             self._start = _seconds(ts)
         self._last_ts = ts
@@ -281,7 +269,7 @@ class MetricsConsumer:
         began = self._in_flight.pop(key if key is not None else data.get("sequence"), None)
         timings = data.get("timings")
         total_ms = timings.get("total_ms") if type(timings) is dict else None
-        pending = self._latency_pending
+        pending = self._latency_buffer
         if type(total_ms) is float or type(total_ms) is int:
             pending.append(float(total_ms))
         elif began is not None:
@@ -292,11 +280,33 @@ class MetricsConsumer:
                     pending.append((_seconds(ts) - _seconds(began)) * 1000.0)
             else:
                 pending.append((_seconds(ts) - _seconds(began)) * 1000.0)
-        if len(pending) >= 1024:
-            self._fold_latency()
+        if len(pending) >= _FOLD_EVERY:
+            self._latency._fold()
         result = data.get("result")
         if type(result) is not dict:
             result = result if isinstance(result, dict) else {}
+        if ok:
+            self.succeeded += 1
+            dwc = result.get("dwc")
+            if dwc and isinstance(dwc, dict):
+                if all(dwc.values()):
+                    # runs of records with the same terms are counted as one number
+                    keys = tuple(dwc)
+                    if keys == self._run_keys:
+                        self._run_length += 1
+                    else:
+                        self._end_key_run()
+                        self._run_keys = keys
+                        self._run_length = 1
+                else:
+                    coverage = self._coverage
+                    for term, value in dwc.items():
+                        # truthy values are never empty; falsy ones such as 0 still count
+                        if value or value not in _EMPTY:
+                            coverage[term] += 1
+        else:
+            self.failed += 1
+            self.reasons[str(data.get("reason") or result.get("reason") or "unknown")] += 1
         usage = data.get("usage") or result.get("usage")
         if usage and isinstance(usage, dict):
             for name in ("prompt_tokens", "completion_tokens", "total_tokens"):
@@ -306,23 +316,35 @@ class MetricsConsumer:
             cost = usage.get("cost_usd")
             if isinstance(cost, int | float):
                 self.cost_usd += float(cost)
-        return result
 
-    def _fold_latency(self) -> None:
-        pending = self._latency_pending
-        if pending:
-            add = self._latency.add
-            for value in pending:
-                add(value)
-            pending.clear()
+    #: The outcome handler tells success from failure by the event type.
+    on_completed = on_outcome
+    on_failed = on_outcome
+
+    def on_specimen(self, event: Event) -> None:
+        """Route any ``specimen.*`` event to its handler (for callers feeding events by hand)."""
+        if event.event_type == "specimen.processing":
+            self.on_processing(event)
+        elif event.event_type in ("specimen.completed", "specimen.failed"):
+            self.on_outcome(event)
+        elif event.event_type == "specimen.skipped":
+            self.on_skipped(event)
 
     @property
     def latency(self) -> LatencyHistogram:
         """Latency histogram (milliseconds) of the specimens processed so far."""
-        self._fold_latency()
         return self._latency
 
+    def _end_key_run(self) -> None:
+        if self._run_length:
+            key_sets = self._key_sets
+            key_sets[self._run_keys] += self._run_length
+            self._run_length = 0
+            if len(key_sets) > 256:
+                self._fold_key_sets()
+
     def _fold_key_sets(self) -> None:
+        self._end_key_run()
         coverage = self._coverage
         for keys, count in self._key_sets.items():
             for term in keys:
@@ -387,6 +409,7 @@ class MetricsConsumer:
 
 
 _EMPTY: tuple[Any, ...] = (None, "", [], {})
+_COMPLETED = ExtractionEvent.SPECIMEN_COMPLETED.value
 
 _fromisoformat = datetime.fromisoformat
 _second_cache: dict[str, float] = {}

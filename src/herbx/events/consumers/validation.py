@@ -132,10 +132,11 @@ class ValidationConsumer:
     def _observe(self, success: bool, event: Event) -> None:
         if self.stopped is not None:
             return  # in-flight results after a stop are counted by metrics, not re-judged
-        decision = self.monitor.update(success)
+        monitor = self.monitor
+        decision = monitor.update(success)
         self._window.append(success)
-        n = self.monitor.processed
-        if self.early_checkpoint and n == self.early_checkpoint:
+        n = monitor.processed
+        if n == self.early_checkpoint:  # 0 (off) never equals a count of processed
             rate = self.monitor.rate
             passed = rate >= self.early_threshold
             self.checkpoint = {
