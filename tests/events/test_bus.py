@@ -255,3 +255,16 @@ def test_in_memory_bus_delivers_without_a_file() -> None:
         bus.subscribe("*", got.append)
         bus.emit("a", {"n": 1})
     assert got[0].data == {"n": 1} and got[0].seq == 1
+
+
+def test_a_given_clock_stamps_every_event(tmp_path: Path) -> None:
+    class Fixed:
+        def now(self) -> str:
+            return "2026-11-26T19:03:12.000001Z"
+
+    log = tmp_path / "events.jsonl"
+    with HybridEventBus(event_log_path=log, clock=Fixed()) as bus:
+        event = bus.emit("specimen.processing", {"specimen_id": "S1"})
+    assert event.timestamp == "2026-11-26T19:03:12.000001Z"
+    line = orjson.loads(log.read_bytes().splitlines()[0])
+    assert line["timestamp"] == "2026-11-26T19:03:12.000001Z"

@@ -51,9 +51,8 @@ class ReplayBus(HybridEventBus):
     """
 
     def __init__(self) -> None:
-        super().__init__(None)
         self._replay_clock = _ReplayClock()
-        self._clock = self._replay_clock  # type: ignore[assignment]
+        super().__init__(None, clock=self._replay_clock)
         self.emitted: list[Event] = []
 
     def feed(self, event: Event) -> StopRun | None:

@@ -107,8 +107,7 @@ def write_run_log(
     written = WrittenRun(log, run_id, "running")
     total = len(outcomes)
     stop_after = interrupt_after if ending != "auto" and interrupt_after is not None else total
-    with HybridEventBus(event_log_path=log, fsync="never") as bus:
-        bus._clock = clock  # type: ignore[assignment]  # simulated time, same format
+    with HybridEventBus(event_log_path=log, fsync="never", clock=clock) as bus:
         first_seq = bus.seq
         if validate:
             ValidationConsumer(bus, emit_failure=False, **(validator_options or {}))

@@ -16,7 +16,7 @@ import os
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 import orjson
 
@@ -27,6 +27,16 @@ from herbx.events.types import DURABLE_EVENTS, ENVELOPE_VERSION, Event, Extracti
 from herbx.events.writer import FsyncPolicy, LogWriter, dumps_event
 
 Handler = Callable[[Event], Any]
+
+
+class Clock(Protocol):
+    """Gives the timestamp of each event, as UTC ISO 8601 text ending in ``Z``."""
+
+    def now(self) -> str:
+        """The current time."""
+        ...
+
+
 # Event is a NamedTuple; building it through tuple.__new__ skips the keyword-handling
 # __new__ on the hot path (the field order is fixed by the class).
 _new_event = tuple.__new__
@@ -108,6 +118,9 @@ class HybridEventBus:
         fsync: ``"interval"`` (default: at most ``fsync_interval`` seconds of events at
             risk on power loss, plus at start, checkpoints and the end of a run),
             ``"always"`` (every event) or ``"never"`` (flush only).
+        clock: where timestamps come from: anything with ``now()`` returning
+            ``2026-11-26T19:03:12.123456Z`` text. The default reads the system clock; a
+            replay or a simulation passes its own.
     """
 
     def __init__(
@@ -117,6 +130,7 @@ class HybridEventBus:
         run_id: str | None = None,
         fsync: FsyncPolicy = "interval",
         fsync_interval: float = 1.0,
+        clock: Clock | None = None,
     ) -> None:
         self.run_id = run_id
         self._writer = (
@@ -126,7 +140,7 @@ class HybridEventBus:
         )
         self.event_log_path = self._writer.path if self._writer else None
         self._seq = self._writer.last_seq if self._writer else 0
-        self._clock = UtcClock()
+        self._clock: Clock = clock or UtcClock()
         self._entries: list[_Entry] = []
         self._routes: dict[str, tuple[_Entry, ...]] = {}
         self._lock = threading.Lock()
