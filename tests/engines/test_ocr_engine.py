@@ -99,3 +99,18 @@ def test_shipped_example_sheets_match_their_truth(engine: OcrEngine) -> None:
         right += sum(scores.values())
         total += len(scores)
     assert right / total >= 0.95
+
+
+def test_reading_settings_are_sheet_reader_keywords_with_its_defaults() -> None:
+    import inspect
+
+    from herbx.engines.ocr.engine import READER_SETTINGS
+    from herbx.engines.ocr.reader import SheetReader
+
+    params = inspect.signature(SheetReader.__init__).parameters
+    assert set(READER_SETTINGS) <= set(params)
+    eng = OcrEngine()
+    for key in READER_SETTINGS:  # one place holds each default
+        assert getattr(eng.reader, key) == params[key].default
+    with pytest.raises(ConfigError, match="threads must be at least 1"):
+        OcrEngine(threads=0)

@@ -25,11 +25,27 @@ from herbx.engines.ocr.names import NameList
 from herbx.engines.ocr.parser import PARSER_VERSION, LabelParser
 from herbx.engines.ocr.reader import SheetReader, rapidocr_version
 
+#: The ``[engines.ocr]`` keys handed to :class:`SheetReader` (the region geometry stays
+#: internal: it is not part of :meth:`OcrEngine.settings`, so it is not configurable).
+READER_SETTINGS = frozenset(
+    {
+        "threads",
+        "detect_max_side",
+        "text_height",
+        "text_score",
+        "box_thresh",
+        "unclip_ratio",
+        "rotation_score",
+        "max_regions",
+    }
+)
+
 
 class OcrEngine:
     """RapidOCR (models inside its wheel, nothing downloaded) plus :class:`LabelParser`.
 
-    Every keyword is a key of the ``[engines.ocr]`` config section; all have defaults.
+    Every keyword is a key of the ``[engines.ocr]`` config section; all have defaults
+    (those of :class:`SheetReader` for the reading settings, :data:`READER_SETTINGS`).
     The models load lazily on the first :meth:`extract`, so an unused engine pickles
     cheaply into worker processes.
     """
@@ -39,32 +55,18 @@ class OcrEngine:
     def __init__(
         self,
         *,
-        threads: int = 2,
-        detect_max_side: int = 1600,
-        text_height: int = 36,
-        text_score: float = 0.5,
-        box_thresh: float = 0.5,
-        unclip_ratio: float = 1.3,
-        rotation_score: float = 0.9,
         name_threshold: float = 85.0,
         names_file: str | None = None,
-        max_regions: int = 12,
-        **unknown: Any,
+        **reader: Any,
     ) -> None:
+        # everything else is a SheetReader setting, with SheetReader's defaults
+        unknown = set(reader) - READER_SETTINGS
         if unknown:
             raise ConfigError(f"unknown [engines.ocr] setting(s): {', '.join(sorted(unknown))}")
-        if threads < 1:
+        threads = reader.get("threads", 1)
+        if not isinstance(threads, int) or threads < 1:
             raise ConfigError(f"[engines.ocr] threads must be at least 1, not {threads}")
-        self.reader = SheetReader(
-            threads=threads,
-            detect_max_side=detect_max_side,
-            text_height=text_height,
-            text_score=text_score,
-            box_thresh=box_thresh,
-            unclip_ratio=unclip_ratio,
-            rotation_score=rotation_score,
-            max_regions=max_regions,
-        )
+        self.reader = SheetReader(**reader)
         self.name_threshold = name_threshold
         self.names_file = names_file
         self._parser: LabelParser | None = None
