@@ -63,6 +63,8 @@ class _Entry:
     pattern: str
     handler: Handler
     name: str
+    deliver: Handler
+    """What dispatch calls: the handler itself, or the asynchronous handler's ``put``."""
     async_handler: AsyncHandler | None = None
     active: bool = True
 
@@ -167,11 +169,12 @@ class HybridEventBus:
         Returns a :class:`Subscription`; call it to unsubscribe.
         """
         pattern = str(event_type)
-        entry = _Entry(pattern, handler, name or handler_name(handler))
+        entry = _Entry(pattern, handler, name or handler_name(handler), handler)
         if asynchronous:
             entry.async_handler = AsyncHandler(
                 handler, entry.name, queue_size=queue_size, on_error=self._queue_async_error
             )
+            entry.deliver = entry.async_handler.put
         with self._lock:
             self._entries.append(entry)
             self._routes.clear()
@@ -269,17 +272,14 @@ class HybridEventBus:
         if route is None:
             route = self._route(event.event_type)
         for entry in route:
-            if entry.async_handler is None:
-                if entry.active:
-                    try:
-                        entry.handler(event)
-                    except StopRun as exc:
-                        if stop is None:
-                            stop = exc
-                    except Exception as exc:
-                        self._record_consumer_error(entry.name, event, exc)
-            elif entry.active:
-                entry.async_handler.put(event)
+            if entry.active:
+                try:
+                    entry.deliver(event)
+                except StopRun as exc:
+                    if stop is None:
+                        stop = exc
+                except Exception as exc:
+                    self._record_consumer_error(entry.name, event, exc)
         if stop is not None:
             raise stop
 

@@ -206,7 +206,6 @@ class MetricsConsumer:
         """Forget everything (a new run)."""
         self.run_id: str | None = None
         self.total: int | None = None
-        self.processed = 0
         self.succeeded = 0
         self.failed = 0
         self.skipped = 0
@@ -227,6 +226,11 @@ class MetricsConsumer:
         self.tokens: Counter[str] = Counter()
         self.cost_usd = 0.0
         self.status = "running"
+
+    @property
+    def processed(self) -> int:
+        """Specimens with an outcome so far (succeeded + failed)."""
+        return self.succeeded + self.failed
 
     def on_started(self, event: Event) -> None:
         """Start counting a (new or resumed) run."""
@@ -263,7 +267,6 @@ class MetricsConsumer:
         if self._start is None:
             self._start = _seconds(ts)
         self._last_ts = ts
-        self.processed += 1
         self._window.append(ok)
         key = data.get("specimen_id")
         began = self._in_flight.pop(key if key is not None else data.get("sequence"), None)
