@@ -83,3 +83,54 @@ def test_sigterm_and_ctrl_c_are_an_interrupt_exit_130(sig: signal.Signals, tmp_p
     c = end.data
     assert c["successful"] + c["failed"] + c["skipped"] + c["not_reached"] == c["total"] == 30
     assert orjson.loads((out / "run.json").read_bytes())["status"] == "interrupted"
+
+
+def _start_slow(images: Path, out: Path, latency_ms: int) -> subprocess.Popen[bytes]:
+    return subprocess.Popen(
+        [HERBX, "extract", str(images), "-o", str(out), "--engine", "simulate", "-q",
+         "--workers", "4", "--set", f"engines.simulate.latency_ms={latency_ms}",
+         "--set", "engines.simulate.success_rate=1.0"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )  # fmt: skip
+
+
+def _started_and_recorded(out: Path) -> tuple[set[str], set[str]]:
+    events = read_events(out / "events.jsonl")
+    started = {e.data["specimen_id"] for e in events if e.event_type == "specimen.processing"}
+    raw = (out / "raw.jsonl").read_bytes().splitlines() if (out / "raw.jsonl").exists() else []
+    return started, {orjson.loads(line)["specimen_id"] for line in raw}
+
+
+def test_first_ctrl_c_finishes_the_specimens_in_flight(tmp_path: Path) -> None:
+    images = make_images(tmp_path / "images", 40)
+    out = tmp_path / "run"
+    proc = _start_slow(images, out, latency_ms=1500)
+    wait_for_lines(out / "events.jsonl", 5, proc)  # started + 4 specimens handed out
+    os.kill(proc.pid, signal.SIGINT)
+    _, err = proc.communicate(timeout=60)
+    assert proc.returncode == 130, err
+    assert b"finishing the 4 specimen(s) in flight" in err
+    started, recorded = _started_and_recorded(out)
+    assert recorded == started and len(started) == 4  # the paid-for work was kept
+    end = read_events(out / "events.jsonl")[-1]
+    assert end.event_type == "extraction.interrupted"
+    assert end.data["successful"] == 4 and end.data["not_reached"] == 36
+
+
+def test_second_ctrl_c_stops_at_once(tmp_path: Path) -> None:
+    images = make_images(tmp_path / "images", 40)
+    out = tmp_path / "run"
+    proc = _start_slow(images, out, latency_ms=8000)
+    wait_for_lines(out / "events.jsonl", 5, proc)
+    t0 = time.monotonic()
+    os.kill(proc.pid, signal.SIGINT)
+    time.sleep(0.3)
+    os.kill(proc.pid, signal.SIGINT)
+    _, err = proc.communicate(timeout=60)
+    assert proc.returncode == 130, err
+    assert time.monotonic() - t0 < 6.0  # did not wait for the 8-second specimens
+    started, recorded = _started_and_recorded(out)
+    assert len(started) == 4 and not recorded  # abandoned, redone on resume
+    end = read_events(out / "events.jsonl")[-1]
+    assert end.event_type == "extraction.interrupted" and end.data["not_reached"] == 40

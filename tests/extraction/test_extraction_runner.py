@@ -286,6 +286,66 @@ def test_interrupt_is_recorded_and_resumable(
     ]
 
 
+@pytest.mark.parametrize("workers", [1, 4])
+def test_a_graceful_stop_finishes_and_records_what_is_in_flight(
+    workers: int, image_folder: Callable[[int], Path], tmp_path: Path
+) -> None:
+    images = image_folder(20)
+    out = tmp_path / "run"
+    holder: dict[str, ExtractionRun] = {}
+
+    def stopper(bus: HybridEventBus) -> None:
+        def on_done(event: Event) -> None:
+            if event.data["metrics"]["total_processed"] == 3:
+                holder["run"].request_stop()  # what the first Ctrl-C does
+
+        bus.subscribe("specimen.completed", on_done)
+
+    overrides = sim(success_rate=1.0, latency_ms=30, workers=workers)
+    run = ExtractionRun(images, out, overrides=overrides, consumers=[stopper])
+    holder["run"] = run
+    result = run.run()
+    assert result.status == "interrupted"
+    assert_accounted(result.counts)
+    events = read_events(out / "events.jsonl")
+    started = {e.data["specimen_id"] for e in events if e.event_type == "specimen.processing"}
+    recorded = {line["specimen_id"] for line in raw_lines(out)}
+    # nothing handed to the engine was thrown away: every started specimen has its result
+    assert recorded == started
+    assert result.counts["succeeded"] == len(started) >= 3
+    assert result.counts["not_reached"] == 20 - len(started) > 0
+    if workers == 1:
+        assert len(started) == 3  # one at a time: nothing else was in flight
+    assert events[-1].event_type == "extraction.interrupted"
+    assert events[-1].data["not_reached"] == result.counts["not_reached"]
+    assert orjson.loads((out / "run.json").read_bytes())["status"] == "interrupted"
+    resumed = run_extraction(
+        images, out, overrides=sim(success_rate=1.0, latency_ms=30, workers=workers)
+    )
+    assert resumed.status == "completed"
+    assert resumed.counts["skipped"] == len(started)
+
+
+def test_a_stop_asked_after_the_last_specimen_still_completes(
+    image_folder: Callable[[int], Path], tmp_path: Path
+) -> None:
+    images = image_folder(4)
+    holder: dict[str, ExtractionRun] = {}
+
+    def stopper(bus: HybridEventBus) -> None:
+        def on_done(event: Event) -> None:
+            if event.data["metrics"]["total_processed"] == 4:
+                holder["run"].request_stop()
+
+        bus.subscribe("specimen.completed", on_done)
+
+    run = ExtractionRun(
+        images, tmp_path / "run", overrides=sim(success_rate=1.0), consumers=[stopper]
+    )
+    holder["run"] = run
+    assert run.run().status == "completed"  # nothing was left to do
+
+
 def test_bad_inputs_each_fail_and_the_run_completes(tmp_path: Path) -> None:
     folder = tmp_path / "in"
     for i in range(1, 15):

@@ -163,7 +163,7 @@ def extract(
             exclude=exclude or (),
             retry_failed=retry_failed,
             new_settings=new_settings,
-            handle_sigterm=True,
+            handle_signals=True,
             notify=notify or (),
         )
     except (ExtractionError, ConfigError) as exc:
@@ -214,10 +214,22 @@ def extract(
         raise typer.Exit(ExitCode.STOPPED_BY_VALIDATION)
     if result.status == "interrupted":
         c = result.counts
-        out.error(
-            f"interrupted after {c['succeeded'] + c['failed']} specimens; everything so far "
-            f"is saved in {result.run_dir}; run the same command with -o {result.run_dir} to resume"
+        dropped = (
+            f" ({result.abandoned} in flight abandoned, redone on resume)"
+            if result.abandoned
+            else ""
         )
+        out.error(
+            f"interrupted after {c['succeeded'] + c['failed']} specimens{dropped}; everything "
+            f"so far is saved in {result.run_dir}; run the same command with -o "
+            f"{result.run_dir} to resume"
+        )
+        if result.abandoned:
+            # Worker threads still inside the engine (a slow call) would keep the process
+            # alive until they return; everything is written and closed, so leave now.
+            sys.stdout.flush()
+            sys.stderr.flush()
+            os._exit(ExitCode.INTERRUPTED)
         raise typer.Exit(ExitCode.INTERRUPTED)
     out.error(f"run failed: {result.message}; logs in {result.run_dir}")
     raise typer.Exit(ExitCode.FAILURE)

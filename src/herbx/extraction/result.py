@@ -37,6 +37,9 @@ class RunResult:
     stop: dict[str, Any] | None = None
     failure_reasons: dict[str, int] = field(default_factory=dict)
     settings_hash: str = ""
+    abandoned: int = 0
+    """Specimens handed to the engine but not recorded because the run was stopped at once
+    (a second Ctrl-C, SIGTERM); they count as not reached and a resume redoes them."""
 
     @property
     def events_path(self) -> Path:

@@ -61,7 +61,7 @@ from herbx.extraction.result import (
 )
 from herbx.extraction.rundir import RAW_VERSION, ResumeIndex, RunDirectory
 from herbx.extraction.settings import settings_hash, sha256_of
-from herbx.extraction.signals import sigterm_as_interrupt
+from herbx.extraction.signals import StopRequest, first_ctrl_c_finishes, sigterm_as_interrupt
 
 logger = logging.getLogger("herbx.extraction")
 
@@ -111,7 +111,9 @@ class ExtractionRun:
         consumers: called with the bus before the run starts; a returned object with a
             ``tick()`` method is ticked about four times a second from the driver thread.
         engine: an already built engine (tests, embedding); default from the registry.
-        handle_sigterm: treat SIGTERM like Ctrl-C (the CLI sets it).
+        handle_signals: handle signals as the command line does (main thread only): the
+            first Ctrl-C finishes the specimens in flight, records them and ends the run
+            as interrupted; a second Ctrl-C, or SIGTERM, ends it at once.
         notify: notification URLs (``--notify``); else ``HERBX_NOTIFY``, else
             ``[notify] urls``. ``[metrics_db]`` decides whether ``metrics.sqlite`` is written.
     """
@@ -130,7 +132,7 @@ class ExtractionRun:
         new_settings: bool = False,
         consumers: Sequence[ConsumerFactory] = (),
         engine: Engine | None = None,
-        handle_sigterm: bool = False,
+        handle_signals: bool = False,
         notify: Sequence[str] = (),
     ) -> None:
         from herbx.config import deep_merge
@@ -145,7 +147,8 @@ class ExtractionRun:
         self.max_pixels = int(run_cfg.get("max_image_pixels", DEFAULT_MAX_PIXELS))
         self.retry_failed = retry_failed
         self.consumer_factories = list(consumers)
-        self.handle_sigterm = handle_sigterm
+        self.handle_signals = handle_signals
+        self._stop_request = StopRequest()
         try:
             self.attachments = RunAttachments(cfg, notify=notify)
         except AttachmentError as exc:
@@ -211,8 +214,16 @@ class ExtractionRun:
 
     def run(self) -> RunResult:
         """Process every image; returns how the run ended (never raises for bad images)."""
-        with sigterm_as_interrupt(self.handle_sigterm):
+        with (
+            sigterm_as_interrupt(self.handle_signals),
+            first_ctrl_c_finishes(self._stop_request, self.handle_signals),
+        ):
             return self._run()
+
+    def request_stop(self) -> None:
+        """Stop gracefully: start nothing new, finish and record the specimens in flight,
+        then end the run as ``interrupted`` (resumable). Safe from any thread."""
+        self._stop_request.request()
 
     def _make_executor(self) -> Executor:
         if self.workers == 1:
@@ -257,6 +268,28 @@ class ExtractionRun:
         stop: dict[str, Any] | None = None
         reason: str | None = None
         message: str | None = None
+        aborted = False  # a second Ctrl-C or SIGTERM: in-flight work is abandoned
+        tasks: dict[int, tuple[ImageFile, str]] = {}  # handed to the engine, not yet recorded
+
+        def accounting_now() -> dict[str, Any]:
+            """The run's numbers for its last event (also sets not_reached)."""
+            counts["not_reached"] = (
+                total - counts["succeeded"] - counts["failed"] - counts["skipped"]
+            )
+            done = counts["succeeded"] + counts["failed"]
+            return {
+                "run_id": self.run_id,
+                "total_specimens": total,
+                "total": total,
+                "total_processed": done,
+                "successful": counts["succeeded"],
+                "failed": counts["failed"],
+                "skipped": counts["skipped"],
+                "not_reached": counts["not_reached"],
+                "success_rate": counts["succeeded"] / done if done else 0.0,
+                "duration_s": round(time.monotonic() - t_start, 3),
+            }
+
         try:
             vcfg = dict(cfg.get("validation", {}))
             validator = ValidationConsumer(bus, **vcfg, emit_failure=False)
@@ -284,7 +317,6 @@ class ExtractionRun:
             )
             executor = self._make_executor()
             seen: dict[str, ImageFile] = {}
-            tasks: dict[int, tuple[ImageFile, str]] = {}
             engine = self.engine
             thread_work = functools.partial(_thread_work, engine, judge, retry_queue)
 
@@ -375,8 +407,15 @@ class ExtractionRun:
             pending = iter(enumerate(images, start=1))
             exhausted = False
             last_tick = 0.0
+            stop_request = self._stop_request
+            announced = False
             while True:
-                while stop is None and not exhausted and executor.in_flight < self.workers:
+                while (
+                    stop is None
+                    and not exhausted
+                    and not stop_request.requested
+                    and executor.in_flight < self.workers
+                ):
                     nxt = next(pending, None)
                     if nxt is None:
                         exhausted = True
@@ -424,7 +463,16 @@ class ExtractionRun:
                         executor.submit(seq, thread_work, task)
                 # On a stop nothing new is submitted; at most ``workers`` tasks were handed
                 # out, all already running, so finishing them is "waiting for in-flight".
-                if executor.in_flight == 0 and (exhausted or stop is not None):
+                if stop_request.requested and not announced:
+                    announced = True
+                    logger.warning(
+                        "stopping: finishing the %d specimen(s) in flight, then ending the run "
+                        "(Ctrl-C again to stop at once)",
+                        executor.in_flight,
+                    )
+                if executor.in_flight == 0 and (
+                    exhausted or stop is not None or stop_request.requested
+                ):
                     break
                 for key, value in executor.completed(TICK_SECONDS):
                     while not retry_queue.empty():
@@ -447,65 +495,33 @@ class ExtractionRun:
                             t.tick()  # type: ignore[attr-defined]
                         except Exception:
                             logger.exception("consumer tick failed")
-            counts["not_reached"] = (
-                total - counts["succeeded"] - counts["failed"] - counts["skipped"]
-            )
-            duration = time.monotonic() - t_start
-            done = counts["succeeded"] + counts["failed"]
-            accounting = {
-                "run_id": self.run_id,
-                "total_specimens": total,
-                "total": total,
-                "total_processed": done,
-                "successful": counts["succeeded"],
-                "failed": counts["failed"],
-                "skipped": counts["skipped"],
-                "not_reached": counts["not_reached"],
-                "success_rate": counts["succeeded"] / done if done else 0.0,
-                "duration_s": round(duration, 3),
-            }
+            accounting = accounting_now()
             if stop is not None:
                 status = "stopped"
                 reason, message = str(stop.get("reason")), str(stop.get("message"))
                 bus.emit(EV.EXTRACTION_FAILED, {**stop, **accounting, "status": "stopped"})
+            elif stop_request.requested and counts["not_reached"]:
+                status, reason = "interrupted", "interrupted"
+                message = "stopped by the user; the specimens in flight were finished first"
+                bus.emit(EV.EXTRACTION_INTERRUPTED, {**accounting, "status": "interrupted"})
             else:
                 status = "completed"
                 bus.emit(EV.EXTRACTION_COMPLETED, {**accounting, "status": "completed"})
         except KeyboardInterrupt:
+            aborted = True
             status, reason, message = "interrupted", "interrupted", "interrupted by the user"
             if executor is not None:
                 executor.cancel_pending()
                 executor.shutdown(wait=False)
-            counts["not_reached"] = (
-                total - counts["succeeded"] - counts["failed"] - counts["skipped"]
-            )
-            done = counts["succeeded"] + counts["failed"]
             if not bus.closed:
-                bus.emit(
-                    EV.EXTRACTION_INTERRUPTED,
-                    {
-                        "run_id": self.run_id,
-                        "total_specimens": total,
-                        "total": total,
-                        "total_processed": done,
-                        "successful": counts["succeeded"],
-                        "failed": counts["failed"],
-                        "skipped": counts["skipped"],
-                        "not_reached": counts["not_reached"],
-                        "success_rate": counts["succeeded"] / done if done else 0.0,
-                        "duration_s": round(time.monotonic() - t_start, 3),
-                        "status": "interrupted",
-                    },
-                )
+                bus.emit(EV.EXTRACTION_INTERRUPTED, {**accounting_now(), "status": "interrupted"})
         except BaseException as exc:
             status, reason = "failed", "runner_error"
             message = f"{type(exc).__name__}: {exc}"
-            counts["not_reached"] = (
-                total - counts["succeeded"] - counts["failed"] - counts["skipped"]
-            )
+            accounting_now()  # not_reached for run.json
             raise
         finally:
-            if executor is not None and status != "interrupted":
+            if executor is not None and not aborted:
                 executor.shutdown(wait=True)
             raw.close()
             bus.close()
@@ -534,6 +550,7 @@ class ExtractionRun:
             stop=stop,
             failure_reasons=dict(reasons.most_common()),
             settings_hash=self.settings_hash,
+            abandoned=len(tasks) if aborted else 0,
         )
 
     def _manifest(
