@@ -60,10 +60,12 @@ class FakeOpenAIServer:
         self,
         *,
         models: tuple[str, ...] = ("test/vision-1", "test/vision-2"),
+        text_only: tuple[str, ...] = (),
         api_key: str | None = None,
         default_content: str = '{"scientificName": "Carex nigra (L.) Reichard"}',
     ) -> None:
         self.models = list(models)
+        self.text_only = set(text_only)  # listed models that refuse image content (HTTP 400)
         self.api_key = api_key
         self.default_content = default_content
         self.replies: list[Reply] = []
@@ -140,6 +142,8 @@ class FakeOpenAIServer:
                 model = (body or {}).get("model")
                 if model not in self.models:
                     reply = Reply.error(404, f"model {model} does not exist")
+                elif model in self.text_only and _has_image(body):
+                    reply = Reply.error(400, "This model does not support image input")
                 else:
                     reply = Reply.answer(self.default_content)
             else:
@@ -186,3 +190,14 @@ class FakeOpenAIServer:
             h.send_header(key, value)
         h.end_headers()
         h.wfile.write(payload)
+
+
+def _has_image(body: Any) -> bool:
+    """Does a chat request carry an image part?"""
+    for message in (body or {}).get("messages", []):
+        content = message.get("content") if isinstance(message, dict) else None
+        if isinstance(content, list) and any(
+            isinstance(p, dict) and p.get("type") == "image_url" for p in content
+        ):
+            return True
+    return False

@@ -82,3 +82,27 @@ def test_unknown_engine_and_bad_setting() -> None:
 def test_simulate_check_is_ok() -> None:
     result = run(["-e", "simulate"])
     assert result.exit_code == 0 and "simulate" in result.stdout
+
+
+def test_check_sends_a_picture_and_a_text_only_model_fails_it() -> None:
+    server = FakeOpenAIServer(
+        models=("test/vision-1", "test/text-1"), text_only=("test/text-1",), api_key=OPENAI_TEST_KEY
+    ).start()
+    try:
+        args = ["-e", "openai", "--base-url", server.url]
+        good = run([*args, "--model", "test/vision-1"], HERBX_API_KEY=OPENAI_TEST_KEY)
+        assert good.exit_code == 0, good.output
+        assert "took an image" in good.stdout
+        probe = server.chat_requests()[-1].json
+        parts = probe["messages"][0]["content"]
+        assert parts[1]["image_url"]["url"].startswith("data:image/jpeg;base64,")
+        assert probe["max_tokens"] == 1
+
+        text_only = run([*args, "--model", "test/text-1"], HERBX_API_KEY=OPENAI_TEST_KEY)
+        assert text_only.exit_code == 2
+        lines = text_only.stderr.strip().splitlines()
+        assert len(lines) == 1 and "refused an image (HTTP 400" in lines[0]
+        assert "does not support image input" in lines[0] and "vision model" in lines[0]
+        assert OPENAI_TEST_KEY not in text_only.output
+    finally:
+        server.stop()

@@ -306,8 +306,9 @@ def test_check_verifies_model_and_key(
 ) -> None:
     line = make_engine(openai_server, openai_env).check()
     assert "model listed" in line and "test/vision-1" in line and "$HERBX_API_KEY" in line
-    [models, chat] = openai_server.received
+    [models, chat, picture] = openai_server.received
     assert models.path == "/v1/models" and chat.json["max_tokens"] == 1
+    assert picture.json["messages"][0]["content"][1]["type"] == "image_url"
 
     with pytest.raises(SystemicEngineError, match=r"close names: .*test/vision-1"):
         make_engine(openai_server, openai_env, model="test/vision-l").check()

@@ -8,6 +8,8 @@ import time
 from collections.abc import Mapping
 from typing import Any
 
+from PIL import Image
+
 from herbx.config import ConfigError
 from herbx.engines.base import EngineError, EngineResult, SpecimenImage, Usage
 from herbx.engines.openai.client import ChatClient, HttpSystemicError, RequestRefusedError
@@ -199,15 +201,41 @@ class OpenAIEngine:
             "temperature": 0,
         }
         body, _ = self._client.request("POST", "chat/completions", payload, max_retries=1)
+        # The same with a small picture: a text-only model answers the first and refuses
+        # this one, which every specimen of a run would meet.
+        probe = {**payload, "messages": [{"role": "user", "content": _probe_content()}]}
+        try:
+            self._client.request("POST", "chat/completions", probe, max_retries=1)
+        except RequestRefusedError as exc:
+            said = f"; server said: {exc.server_message}" if exc.server_message else ""
+            raise HttpSystemicError(
+                f"model {c.model!r} at {self._client.host} answers text but refused an image "
+                f"(HTTP {exc.status_code}{said}): herbx sends each specimen as a picture, so "
+                "set engines.openai.model to a vision model",
+                status_code=exc.status_code,
+            ) from None
         seconds = time.perf_counter() - started
         key = f"key from ${self.key_env}" if self.key_env else "no API key"
         listed = "model listed, " if models is not None else ""
         answered = body.get("model") or c.model
-        return f"{c.public_base_url}: {listed}model {answered} answered in {seconds:.1f} s ({key})"
+        return (
+            f"{c.public_base_url}: {listed}model {answered} answered and took an image "
+            f"in {seconds:.1f} s ({key})"
+        )
 
     def close(self) -> None:
         """Close the HTTP connection pool."""
         self._client.close()
+
+
+def _probe_content() -> list[dict[str, Any]]:
+    """A one-line question with a 16 x 16 white JPEG: the cheapest picture a model can get."""
+    data, _ = to_jpeg(Image.new("RGB", (16, 16), "white"), max_side=16, quality=80)
+    url = "data:image/jpeg;base64," + base64.b64encode(data).decode("ascii")
+    return [
+        {"type": "text", "text": "Reply with the word OK."},
+        {"type": "image_url", "image_url": {"url": url}},
+    ]
 
 
 def _answer_text(body: Mapping[str, Any]) -> tuple[str | None, str | None]:
