@@ -2,7 +2,9 @@
 
 It gives exactly what ``EventLog(path).iter_dicts()`` fed into ``SummaryBuilder.add`` gives
 (the same numbers, the same torn-tail, corrupt-line and lenient rules, the same
-:class:`~herbx.events.log.LogError` texts), with less work per line:
+:class:`~herbx.events.log.LogError` texts; the single exception, a number no double can
+hold in a field nobody reads, is described in :mod:`herbx.analysis.hotlines`), with less
+work per line:
 
 - the lines that make up almost every log (``specimen.processing`` and the outcomes, in
   their usual shape) are decoded typed by :mod:`herbx.analysis.hotlines` (only the fields
