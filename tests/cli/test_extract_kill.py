@@ -134,3 +134,37 @@ def test_second_ctrl_c_stops_at_once(tmp_path: Path) -> None:
     assert len(started) == 4 and not recorded  # abandoned, redone on resume
     end = read_events(out / "events.jsonl")[-1]
     assert end.event_type == "extraction.interrupted" and end.data["not_reached"] == 40
+
+
+def _children(pid: int) -> list[int]:
+    found: list[int] = []
+    for task in Path(f"/proc/{pid}/task").glob("*"):
+        text = (task / "children").read_text() if (task / "children").exists() else ""
+        found.extend(int(p) for p in text.split())
+    return found
+
+
+@pytest.mark.skipif(not Path("/proc/self/task").exists(), reason="reads /proc (Linux)")
+def test_second_ctrl_c_leaves_no_ocr_worker_process_behind(tmp_path: Path) -> None:
+    examples = Path(__file__).resolve().parents[2] / "examples" / "images"
+    out = tmp_path / "run"
+    proc = subprocess.Popen(
+        [HERBX, "extract", str(examples), "-o", str(out), "--workers", "2", "-q"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    wait_for_lines(out / "events.jsonl", 3, proc, timeout=120)  # two sheets handed out
+    workers = _children(proc.pid)
+    os.kill(proc.pid, signal.SIGINT)
+    time.sleep(0.3)
+    os.kill(proc.pid, signal.SIGINT)
+    t0 = time.monotonic()
+    _, err = proc.communicate(timeout=60)
+    assert proc.returncode == 130, err
+    assert time.monotonic() - t0 < 10
+    lines = err.decode().strip().splitlines()
+    assert len(lines) == 2 and "abandoned" in lines[1]  # no warnings, no traceback
+    deadline = time.monotonic() + 10
+    while any(Path(f"/proc/{pid}").exists() for pid in workers) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert workers and not [pid for pid in workers if Path(f"/proc/{pid}").exists()]

@@ -94,3 +94,64 @@ def test_cpu_engine_threads_are_shared_between_worker_processes() -> None:
     assert per_worker_settings(ocr, 2, 8) == ocr
     assert per_worker_settings({"model": "m"}, 8, 2) == {"model": "m"}
     assert per_worker_settings(ocr, 2, None)["threads"] == 1
+
+
+def _sleep_then(x: int) -> int:
+    time.sleep(30)
+    return x
+
+
+def test_abandon_stops_worker_processes() -> None:
+    ex = ProcessExecutor(2)
+    for k in range(4):
+        ex.submit(k, _sleep_then, k)
+    deadline = time.monotonic() + 30
+    while len(ex._process_pool._processes) < 2 and time.monotonic() < deadline:  # spawning
+        time.sleep(0.05)
+    workers = list(ex._process_pool._processes.values())
+    assert len(workers) == 2
+    t0 = time.monotonic()
+    ex.abandon()
+    for process in workers:
+        process.join(10)
+        assert not process.is_alive()
+    assert time.monotonic() - t0 < 10  # not the 30 s the work would take
+    assert ex.in_flight == 0
+
+
+def test_an_aborted_run_leaves_no_worker_process(tmp_path: Path) -> None:
+    from herbx.events import HybridEventBus
+    from herbx.extraction import ExtractionRun
+
+    for i in range(6):
+        make_jpeg(tmp_path / "in" / f"{i}.jpg", i)
+    seen: list[object] = []
+
+    def second_ctrl_c(bus: HybridEventBus) -> None:
+        def on_processing(event: object) -> None:
+            seen.append(event)
+            if len(seen) == 2:  # both workers busy: stop at once, as a second Ctrl-C does
+                raise KeyboardInterrupt
+
+        bus.subscribe("specimen.processing", on_processing)
+
+    run = ExtractionRun(
+        tmp_path / "in",
+        tmp_path / "run",
+        overrides={
+            "run": {"engine": "simulate", "workers": 2},
+            "engines": {"simulate": {"success_rate": 1.0, "latency_ms": 20_000}},
+        },
+        consumers=[second_ctrl_c],
+    )
+    run.kind = "cpu"  # a process pool, as for the OCR engine
+    import multiprocessing
+
+    t0 = time.monotonic()
+    result = run.run()
+    assert result.status == "interrupted" and result.abandoned >= 1
+    assert time.monotonic() - t0 < 15  # did not wait for 20-second specimens
+    deadline = time.monotonic() + 10
+    while multiprocessing.active_children() and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert multiprocessing.active_children() == []

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import sys
+import threading
 import tomllib
 from pathlib import Path
 from typing import Annotated, Any
@@ -224,7 +225,7 @@ def extract(
             f"so far is saved in {result.run_dir}; run the same command with -o "
             f"{result.run_dir} to resume"
         )
-        if result.abandoned:
+        if result.abandoned and _engine_threads_busy():
             # Worker threads still inside the engine (a slow call) would keep the process
             # alive until they return; everything is written and closed, so leave now.
             sys.stdout.flush()
@@ -233,6 +234,11 @@ def extract(
         raise typer.Exit(ExitCode.INTERRUPTED)
     out.error(f"run failed: {result.message}; logs in {result.run_dir}")
     raise typer.Exit(ExitCode.FAILURE)
+
+
+def _engine_threads_busy() -> bool:
+    """Threads of the run's thread pool still inside an engine call (named ``herbx_N``)."""
+    return any(t.name.startswith("herbx_") and t.is_alive() for t in threading.enumerate())
 
 
 def register(app: typer.Typer) -> None:

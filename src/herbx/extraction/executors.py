@@ -57,6 +57,11 @@ class Executor(Protocol):
         """Release workers; with ``wait=False`` do not wait for running work."""
         ...
 
+    def abandon(self) -> None:
+        """Give up on everything submitted: nothing more is collected, no worker is left
+        behind (worker processes are stopped; a thread finishes its call on its own)."""
+        ...
+
 
 class InlineExecutor:
     """Runs each submission in the calling thread when completions are asked for."""
@@ -94,6 +99,10 @@ class InlineExecutor:
 
     def shutdown(self, *, wait: bool = True) -> None:
         """Nothing to release."""
+        self._queue.clear()
+
+    def abandon(self) -> None:
+        """Drop every submission."""
         self._queue.clear()
 
     def __enter__(self) -> InlineExecutor:
@@ -151,6 +160,10 @@ class _FuturesExecutor:
         if not wait:
             self._futures.clear()
 
+    def abandon(self) -> None:
+        """Cancel what has not started and stop waiting for the rest."""
+        self.shutdown(wait=False)
+
     def __enter__(self) -> _FuturesExecutor:
         return self
 
@@ -193,6 +206,17 @@ class ProcessExecutor(_FuturesExecutor):
             initargs=initargs,
         )
         super().__init__(pool, workers)
+        self._process_pool = pool
+
+    def abandon(self) -> None:
+        """Stop the worker processes too: their results would not be collected, and a worker
+        left waiting for work (it shares the task queue with the others) would never end."""
+        # concurrent.futures has no public way to stop workers before Python 3.14
+        processes = getattr(self._process_pool, "_processes", None) or {}
+        for process in list(processes.values()):
+            if process.is_alive():
+                process.terminate()
+        super().abandon()
 
 
 def per_worker_settings(

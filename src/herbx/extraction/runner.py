@@ -511,8 +511,7 @@ class ExtractionRun:
             aborted = True
             status, reason, message = "interrupted", "interrupted", "interrupted by the user"
             if executor is not None:
-                executor.cancel_pending()
-                executor.shutdown(wait=False)
+                executor.abandon()
             if not bus.closed:
                 bus.emit(EV.EXTRACTION_INTERRUPTED, {**accounting_now(), "status": "interrupted"})
         except BaseException as exc:
