@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import concurrent.futures as cf
 import multiprocessing
+import time
 from collections import deque
 from collections.abc import Callable, Mapping
 from types import TracebackType
@@ -212,10 +213,16 @@ class ProcessExecutor(_FuturesExecutor):
         """Stop the worker processes too: their results would not be collected, and a worker
         left waiting for work (it shares the task queue with the others) would never end."""
         # concurrent.futures has no public way to stop workers before Python 3.14
-        processes = getattr(self._process_pool, "_processes", None) or {}
-        for process in list(processes.values()):
+        processes = list((getattr(self._process_pool, "_processes", None) or {}).values())
+        for process in processes:
             if process.is_alive():
                 process.terminate()
+        deadline = time.monotonic() + 2.0
+        for process in processes:
+            process.join(max(deadline - time.monotonic(), 0.0))
+            if process.is_alive():  # SIGTERM ignored (inherited SIG_IGN): no choice left
+                process.kill()
+                process.join(2.0)
         super().abandon()
 
 
