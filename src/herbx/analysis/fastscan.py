@@ -33,12 +33,18 @@ from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, BinaryIO
 
-import orjson
-
 from herbx.analysis.hotlines import decode_hot
 from herbx.analysis.timeline import Crossing
 from herbx.events.consumers.metrics import count_into
-from herbx.events.log import MAX_REPORTED, LogError, LogReport, _why_not_event, upgrade_envelope
+from herbx.events.log import (
+    MAX_REPORTED,
+    TORN_TAIL,
+    LogError,
+    LogReport,
+    _why_not_event,
+    parse_line,
+    upgrade_envelope,
+)
 
 if TYPE_CHECKING:
     from herbx.analysis.summary import SummaryBuilder
@@ -124,8 +130,6 @@ def scan_into(
     from herbx.analysis.summary import _MAX_IN_FLIGHT, _MAX_KEYS, _seconds
 
     p = Path(path)
-    loads = orjson.loads
-    decode_error = orjson.JSONDecodeError
     counts = builder.counts
     in_flight = builder.in_flight
     timeline_add = builder.timeline.add
@@ -162,19 +166,14 @@ def scan_into(
                 (et := line.event_type) != _PROCESSING and et != _COMPLETED and et != _FAILED
             ):
                 # -- the general path: orjson, the envelope rules, SummaryBuilder.add ------
-                try:
-                    obj = loads(raw)
-                except decode_error:
-                    if not raw.strip():
-                        continue
-                    if not raw.endswith(b"\n"):
+                obj, problem = parse_line(raw)
+                if obj is None:
+                    if problem is TORN_TAIL:
                         report.torn_tail = True
                         report.torn_tail_line = line_no
                         break
-                    bad(line_no, "not valid JSON")
-                    continue
-                if type(obj) is not dict:
-                    bad(line_no, "a JSON value that is not an event object")
+                    if problem is not None:
+                        bad(line_no, problem)
                     continue
                 upgraded = upgrade_envelope(obj, line_no)
                 if upgraded is None:

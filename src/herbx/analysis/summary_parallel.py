@@ -45,9 +45,11 @@ from herbx.analysis.hotlines import decode_hot
 from herbx.events.consumers.metrics import LatencyHistogram, count_into
 from herbx.events.log import (
     MAX_REPORTED,
+    TORN_TAIL,
     LogError,
     LogReport,
     _why_not_event,
+    parse_line,
     upgrade_envelope,
 )
 from herbx.events.types import ENVELOPE_VERSION
@@ -96,8 +98,6 @@ def _scan_second_half(
     """
     from herbx.analysis.summary import _MAX_KEYS
 
-    loads = orjson.loads
-    decode_error = orjson.JSONDecodeError
     counts: dict[str, int] = {}
     coverage: Counter[str] = Counter()
     reasons: dict[str, int] = {}
@@ -123,6 +123,9 @@ def _scan_second_half(
     def fallback(why: str) -> dict[str, Any]:
         return {"fallback": why}
 
+    et: Any  # from a typed line or, checked below, from a parsed dict
+    seq: Any
+    ts: Any
     with open_window(Path(path), start) as fh, open(records, "wb") as out:
         for raw in fh:
             line_no += 1
@@ -134,21 +137,13 @@ def _scan_second_half(
                 seq = line.seq
                 ts = line.timestamp
             else:
-                try:
-                    obj = loads(raw)
-                except decode_error:
-                    if not raw.strip():
-                        continue
-                    if not raw.endswith(b"\n"):
+                obj, reason = parse_line(raw)
+                if obj is None:
+                    if reason is TORN_TAIL:
                         torn_line = line_no
                         break
-                    reason = "not valid JSON"
-                    obj = None
-                else:
-                    reason = ""
-                    if type(obj) is not dict:
-                        reason = "a JSON value that is not an event object"
-                if reason:
+                    if reason is None:
+                        continue
                     if not lenient:
                         return {"error": (line_no, f"{reason} (use lenient reading to skip it)")}
                     skipped_count += 1
@@ -445,12 +440,7 @@ def _replay(
                     last_off = chunk[(count - 1) * _WIDTH + 3]
                     timeline.add_many(oks)
                     for kept, i in crossing.add_many(oks, processed + 1):
-                        off = chunk[i * _WIDTH + 3]
-                        crossings[kept] = crossing_at(
-                            crossings[kept],
-                            reread.obj(off).get("data") or {},
-                            reread.timestamp(off),
-                        )
+                        where(kept, chunk[i * _WIDTH + 3])
                     processed += count
                     latency.add_many(chunk[1::_WIDTH], dict(block))
                     costs.extend([c for c in chunk[2::_WIDTH] if c == c])

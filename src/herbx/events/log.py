@@ -133,25 +133,18 @@ class EventLog:
         except OSError as exc:
             raise LogError(self.path, None, f"cannot read: {exc.strerror}") from None
         expected: int | None = None
-        loads = orjson.loads
         try:
             line_no = 0
             for raw in fh:
                 line_no += 1
-                if not raw.strip():
-                    continue
-                complete = raw.endswith(b"\n")
-                try:
-                    obj = loads(raw)
-                except orjson.JSONDecodeError:
-                    if not complete:
+                obj, problem = parse_line(raw)
+                if obj is None:
+                    if problem is TORN_TAIL:
                         report.torn_tail = True
                         report.torn_tail_line = line_no
                         break
-                    self._bad(line_no, "not valid JSON")
-                    continue
-                if not isinstance(obj, dict):
-                    self._bad(line_no, "a JSON value that is not an event object")
+                    if problem is not None:
+                        self._bad(line_no, problem)
                     continue
                 v = obj.get("v")
                 if (
@@ -184,6 +177,30 @@ class EventLog:
         self.report.skipped_count += 1
         if len(self.report.skipped_lines) < MAX_REPORTED:
             self.report.skipped_lines.append((line_no, reason))
+
+
+#: What :func:`parse_line` says of a last line cut short by a killed writer.
+TORN_TAIL = "torn tail"
+
+
+def parse_line(raw: bytes) -> tuple[dict[str, Any] | None, str | None]:
+    """Parse one raw line of a log: the first step every reader of ``events.jsonl`` takes.
+
+    Returns ``(object, None)`` for a JSON object; ``(None, None)`` for a blank line (skip
+    it); ``(None, TORN_TAIL)`` for an unparsable line without its newline (a torn tail:
+    stop there); ``(None, why)`` for any other bad line.
+    """
+    try:
+        obj = orjson.loads(raw)
+    except orjson.JSONDecodeError:
+        if not raw.strip():
+            return None, None
+        if not raw.endswith(b"\n"):
+            return None, TORN_TAIL
+        return None, "not valid JSON"
+    if type(obj) is not dict:
+        return None, "a JSON value that is not an event object"
+    return obj, None
 
 
 def _why_not_event(obj: dict[str, Any]) -> str:
