@@ -7,6 +7,7 @@ runs in a worker (thread or process), so it touches no file but the image and em
 
 from __future__ import annotations
 
+import queue
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -155,6 +156,21 @@ def process_specimen(
 # -- worker-process side ------------------------------------------------------------------
 
 _WORKER: tuple[Engine, Judge] | None = None
+
+
+def work_in_thread(
+    engine: Engine,
+    judge: Judge,
+    retries: queue.SimpleQueue[tuple[str, dict[str, Any]]],
+    task: SpecimenTask,
+) -> Outcome:
+    """Work function for the thread and inline executors: the engine is shared, and retries
+    reach the driver through ``retries`` (the process twin is :func:`process_in_worker`)."""
+
+    def report(info: dict[str, Any]) -> None:
+        retries.put((task.specimen_id, info))
+
+    return process_specimen(engine, task, judge, report)
 
 
 def init_worker(

@@ -50,7 +50,7 @@ from herbx.extraction.outcome import (
     SpecimenTask,
     init_worker,
     process_in_worker,
-    process_specimen,
+    work_in_thread,
 )
 from herbx.extraction.result import (
     ExtractionError,
@@ -78,20 +78,6 @@ def _utc_now() -> str:
 def _model_name(engine: Engine, settings: Mapping[str, Any], name: str) -> str:
     model = settings.get("model") or getattr(engine, "model", None)
     return str(model) if model else name
-
-
-def _thread_work(
-    engine: Engine,
-    judge: Judge,
-    retries: queue.SimpleQueue[tuple[str, dict[str, Any]]],
-    task: SpecimenTask,
-) -> Outcome:
-    """Work function for threads and inline: retries go to the driver through a queue."""
-
-    def report(info: dict[str, Any]) -> None:
-        retries.put((task.specimen_id, info))
-
-    return process_specimen(engine, task, judge, report)
 
 
 class ExtractionRun:
@@ -318,7 +304,7 @@ class ExtractionRun:
             executor = self._make_executor()
             seen: dict[str, ImageFile] = {}
             engine = self.engine
-            thread_work = functools.partial(_thread_work, engine, judge, retry_queue)
+            thread_work = functools.partial(work_in_thread, engine, judge, retry_queue)
 
             def emit(event_type: str, data: dict[str, Any]) -> None:
                 """Emit; a consumer's stop request is kept and acted on by the loop."""
