@@ -41,8 +41,6 @@ class LatencyHistogram:
     """
 
     __slots__ = ("_buckets", "_buffer", "_count", "_max", "_min", "_total")
-    _RATIO = _LOG_BASE
-    _BATCH = _FOLD_EVERY
 
     def __init__(self) -> None:
         self._buckets: Counter[int] = Counter()
@@ -56,7 +54,7 @@ class LatencyHistogram:
         """Record one latency in milliseconds (negative and NaN values are ignored)."""
         buf = self._buffer
         buf.append(value_ms)
-        if len(buf) >= self._BATCH:
+        if len(buf) >= _FOLD_EVERY:
             self._fold()
 
     @staticmethod
@@ -76,7 +74,7 @@ class LatencyHistogram:
         another process for instance). The result is exactly that of adding the values one
         by one: the same batches, so the same total to the last bit.
         """
-        batch = self._BATCH
+        batch = _FOLD_EVERY
         held = len(self._buffer)
         if held + len(values) < batch:
             self._buffer.extend(values)  # all stay buffered, bucketed when folded
@@ -142,7 +140,7 @@ class LatencyHistogram:
         for bucket in sorted(self._buckets):
             seen += self._buckets[bucket]
             if seen >= rank:
-                mid = math.exp((bucket + 0.5) * self._RATIO) - 1.0
+                mid = math.exp((bucket + 0.5) * _LOG_BASE) - 1.0
                 return min(max(mid, self._min), self._max)
         return self._max
 
@@ -214,7 +212,7 @@ class MetricsConsumer:
         self._last_ts: str | None = None
         self._in_flight: dict[Any, str] = {}
         self._latency = LatencyHistogram()
-        # appended to directly (the histogram's own buffer), folded every _BATCH values
+        # appended to directly (the histogram's own buffer), folded every _FOLD_EVERY values
         self._latency_buffer = self._latency._buffer
         self.reasons: Counter[str] = Counter()
         self._coverage: Counter[str] = Counter()
