@@ -17,9 +17,9 @@ from __future__ import annotations
 
 import concurrent.futures as cf
 import multiprocessing
-import time
 from collections import deque
 from collections.abc import Callable, Mapping
+from multiprocessing.connection import wait as mp_wait
 from types import TracebackType
 from typing import Any, Protocol
 
@@ -213,16 +213,16 @@ class ProcessExecutor(_FuturesExecutor):
         """Stop the worker processes too: their results would not be collected, and a worker
         left waiting for work (it shares the task queue with the others) would never end."""
         # concurrent.futures has no public way to stop workers before Python 3.14
+        # A process has ended when its sentinel is ready; is_alive() can go on saying True
+        # when the pool's own thread reaped the process first.
         processes = list((getattr(self._process_pool, "_processes", None) or {}).values())
         for process in processes:
-            if process.is_alive():
-                process.terminate()
-        deadline = time.monotonic() + 2.0
+            process.terminate()
+        ended = set(mp_wait([p.sentinel for p in processes], timeout=2.0))
         for process in processes:
-            process.join(max(deadline - time.monotonic(), 0.0))
-            if process.is_alive():  # SIGTERM ignored (inherited SIG_IGN): no choice left
+            if process.sentinel not in ended:  # SIGTERM lost or ignored: no choice left
                 process.kill()
-                process.join(2.0)
+        mp_wait([p.sentinel for p in processes if p.sentinel not in ended], timeout=2.0)
         super().abandon()
 
 
